@@ -1,0 +1,88 @@
+// Package builtin holds the tools implemented natively in Go: sequence,
+// codon-table, protein and geometry tools with the names and parameters of
+// the DIVE reference manifests (results match Biopython's), and a
+// calculator. Their manifests are generated from the definitions here, so
+// what the model is shown cannot drift from what runs.
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/dive-env/dive/toolexec"
+)
+
+// ExecutorKind is the Manifest.Executor value of built-in tools.
+const ExecutorKind = "builtin"
+
+type definition struct {
+	id          string
+	description string
+	params      string
+	run         func(ctx context.Context, args json.RawMessage) (any, error)
+}
+
+// typed adapts a function over a decoded argument struct.
+func typed[T any](fn func(T) (any, error)) func(context.Context, json.RawMessage) (any, error) {
+	return func(_ context.Context, raw json.RawMessage) (any, error) {
+		var args T
+		if err := json.Unmarshal(raw, &args); err != nil {
+			return nil, fmt.Errorf("decode arguments: %w", err)
+		}
+		return fn(args)
+	}
+}
+
+// Manifests returns the manifests of every built-in tool, sorted by id.
+func Manifests() []toolexec.Manifest {
+	defs := definitions()
+	out := make([]toolexec.Manifest, 0, len(defs))
+	for _, d := range defs {
+		out = append(out, d.manifest())
+	}
+	return out
+}
+
+func (d definition) manifest() toolexec.Manifest {
+	domain, group, name := splitID(d.id)
+	return toolexec.Manifest{
+		ID: d.id, Name: name, Domain: domain, Source: "dive", Version: "1.0.0",
+		Description: d.description, Module: "builtin:" + group + "." + name,
+		Auth: map[string]any{"type": "none"}, Parameters: json.RawMessage(d.params),
+		Executor: ExecutorKind,
+	}
+}
+
+func splitID(id string) (domain, group, name string) {
+	var parts [3]string
+	n := 0
+	start := 0
+	for i := 0; i <= len(id) && n < 3; i++ {
+		if i == len(id) || id[i] == '.' {
+			parts[n] = id[start:i]
+			n++
+			start = i + 1
+		}
+	}
+	return parts[0], parts[1], parts[2]
+}
+
+// Register adds every built-in tool to r.
+func Register(r *toolexec.Registry) error {
+	for _, d := range definitions() {
+		if err := r.Register(d.manifest(), toolexec.ExecutorFunc(d.run), ""); err != nil {
+			return fmt.Errorf("register built-in tools: %w", err)
+		}
+	}
+	return nil
+}
+
+// NewRegistry returns a registry holding the built-in tools.
+func NewRegistry(opts toolexec.Options) (*toolexec.Registry, error) {
+	r := toolexec.NewRegistry(opts)
+	if err := Register(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
