@@ -327,7 +327,7 @@ func definitions() []definition {
 					"molecular_weight": p.molecularWeight(false), "isoelectric_point": p.isoelectricPoint(),
 					"charge_at_ph7": p.chargeAtPH(7), "aromaticity": p.aromaticity(),
 					"instability_index": p.instabilityIndex(), "stable": p.instabilityIndex() < 40,
-					"gravy": p.gravy(),
+					"gravy":                        p.gravy(),
 					"secondary_structure_fraction": map[string]float64{"helix": ss[0], "turn": ss[1], "sheet": ss[2]},
 					"molar_extinction_coefficient": map[string]int{"reduced_cysteines": ext[0], "disulfide_bridges": ext[1]},
 					"amino_acid_counts":            counts,

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/dive-env/dive/env"
+	"github.com/dive-env/dive/internal/version"
+	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/tasks"
+)
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "dive serve [flags]", stderr)
+	addr := fs.String("addr", "127.0.0.1:8790", "address to listen on")
+	var taskFiles, manifests stringList
+	fs.Var(&taskFiles, "tasks", "task file (JSON array or JSONL; repeatable); default: the embedded task set")
+	fs.Var(&manifests, "manifests", "extra tool manifest file or directory (listed, not executable; repeatable)")
+	trajectories := fs.String("trajectories", "", "append every finished episode to this JSONL file")
+	format := fs.String("format", env.FormatOpenAI, "default tool-call format: openai or hermes")
+	maxTurns := fs.Int("max-turns", 16, "default assistant turns per episode")
+	maxToolCalls := fs.Int("max-tool-calls", 64, "default tool calls per episode")
+	maxCallsPerStep := fs.Int("max-tool-calls-per-step", 16, "tool calls run per assistant turn")
+	deadline := fs.Duration("episode-deadline", 30*time.Minute, "default wall-clock budget of an episode")
+	callTimeout := fs.Duration("call-timeout", 30*time.Second, "deadline of one tool call")
+	maxInFlight := fs.Int("max-in-flight", 256, "requests handled at once per connection")
+	maxEpisodes := fs.Int("max-episodes", 4096, "running episodes per connection")
+	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
+	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("serve takes no arguments, got %q", strings.Join(pos, " "))
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+
+	reg, err := loadRegistry(manifests, *callTimeout)
+	if err != nil {
+		return err
+	}
+	ts, problems, err := loadTasks(taskFiles, reg)
+	if err != nil {
+		printProblems(stderr, problems)
+		return errors.New("task set has errors; nothing served")
+	}
+	for _, p := range problems {
+		log.Warn("task problem", "problem", p.String())
+	}
+	set, err := tasks.NewSet(ts)
+	if err != nil {
+		return err
+	}
+	var rec *env.Recorder
+	if *trajectories != "" {
+		if rec, err = env.OpenRecorder(*trajectories); err != nil {
+			return err
+		}
+		defer func() {
+			if err := rec.Close(); err != nil {
+				log.Error("close trajectories", "err", err)
+			}
+		}()
+	}
+	engine, err := env.NewEngine(env.EngineConfig{
+		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep,
+		EpisodeDeadline: *deadline, ToolCallFormat: *format,
+	}, set, reg, reward.NewRegistry(), rec, log)
+	if err != nil {
+		return err
+	}
+	srv := env.NewServer(engine, env.ServerConfig{
+		MaxFrameBytes: *maxFrame, MaxEpisodesPerConnection: *maxEpisodes, MaxInFlight: *maxInFlight,
+		Version: version.String(),
+	}, log)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("dive serving", "version", version.String(), "url", "ws://"+ln.Addr().String()+env.EndpointPath,
+		"status", "http://"+ln.Addr().String()+"/", "tasks", set.Len(), "tools", reg.Len(), "trajectories", *trajectories)
+	if err := srv.Serve(ctx, ln, *drain); err != nil {
+		return err
+	}
+	log.Info("dive stopped cleanly")
+	return nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("bad --log-level %q (debug, info, warn, error)", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usagef("bad --log-format %q (text, json)", format)
+}

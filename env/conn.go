@@ -1,0 +1,490 @@
+package env
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/dive-env/dive/tasks"
+)
+
+// conn is one websocket connection: one reader goroutine that decodes
+// requests and dispatches them, one writer goroutine that owns all writes,
+// and at most MaxInFlight handler goroutines in between.
+type conn struct {
+	srv   *Server
+	eng   *Engine
+	ws    *websocket.Conn
+	codec codec
+
+	// ctx is canceled when the connection is lost or aborted (not on drain),
+	// which cancels the tool calls of its in-flight steps.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	out        chan []byte
+	writerDone chan struct{}
+	sem        chan struct{}
+	inflight   sync.WaitGroup
+
+	deadlineMu sync.Mutex
+	draining   atomic.Bool
+
+	mu       sync.Mutex
+	tails    map[string]chan struct{} // per-episode: done channel of the last queued request
+	running  map[string]bool          // episodes of this connection still running
+	finished []string                 // finished episodes, oldest first
+	owned    map[string]bool          // every episode this connection holds
+	reserved int                      // resets in progress
+}
+
+func newConn(s *Server, ws *websocket.Conn, cd codec) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &conn{
+		srv: s, eng: s.engine, ws: ws, codec: cd, ctx: ctx, cancel: cancel,
+		out: make(chan []byte, 64), writerDone: make(chan struct{}), sem: make(chan struct{}, s.cfg.MaxInFlight),
+		tails: map[string]chan struct{}{}, running: map[string]bool{}, owned: map[string]bool{},
+	}
+}
+
+// closeNow closes a connection that never started.
+func (c *conn) closeNow(code int, reason string) {
+	msg := websocket.FormatCloseMessage(code, reason)
+	_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.srv.cfg.WriteWait))
+	c.ws.Close()
+}
+
+// run serves the connection until it is lost or drained, then releases its episodes.
+func (c *conn) run() {
+	c.ws.SetReadLimit(int64(c.srv.cfg.MaxFrameBytes))
+	c.extendReadDeadline()
+	c.ws.SetPongHandler(func(string) error { c.extendReadDeadline(); return nil })
+	go c.writeLoop()
+	c.readLoop()
+	if !c.draining.Load() {
+		c.cancel()
+	}
+	c.inflight.Wait()
+	close(c.out) // the writer sends the close frame and exits
+	<-c.writerDone
+	c.ws.Close()
+	c.cancel()
+	c.mu.Lock()
+	owned := c.owned
+	c.owned = map[string]bool{}
+	c.mu.Unlock()
+	for id := range owned {
+		_, _ = c.eng.Close(id)
+	}
+}
+
+// extendReadDeadline pushes the read deadline out by PongWait, unless draining.
+func (c *conn) extendReadDeadline() {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	if !c.draining.Load() {
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PongWait))
+	}
+}
+
+// drain makes the reader stop; in-flight requests finish and the writer
+// closes with 1001.
+func (c *conn) drain() {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	c.draining.Store(true)
+	_ = c.ws.SetReadDeadline(time.Now())
+}
+
+// abort drops the connection at once.
+func (c *conn) abort() {
+	c.cancel()
+	c.ws.Close()
+}
+
+func (c *conn) writeLoop() {
+	defer close(c.writerDone)
+	ticker := time.NewTicker(c.srv.cfg.PingInterval)
+	defer ticker.Stop()
+	failed := false
+	fail := func(err error) {
+		c.srv.log.Debug("write failed; dropping connection", "err", err)
+		failed = true
+		c.cancel()
+		c.ws.Close() // unblocks the reader
+	}
+	for {
+		select {
+		case frame, ok := <-c.out:
+			if !ok {
+				if !failed {
+					code, reason := websocket.CloseNormalClosure, ""
+					if c.draining.Load() {
+						code, reason = closeCodeGoingAway, closeReasonShutdown
+					}
+					_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.srv.cfg.WriteWait))
+				}
+				return
+			}
+			if failed {
+				continue // discard: the peer is gone
+			}
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
+			if err := c.ws.WriteMessage(c.codec.messageType(), frame); err != nil {
+				fail(err)
+			}
+		case <-ticker.C:
+			if failed {
+				continue
+			}
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteWait)); err != nil {
+				fail(err)
+			}
+		}
+	}
+}
+
+// send queues an encoded reply; it drops the reply if the connection is lost.
+func (c *conn) send(frame []byte) {
+	select {
+	case c.out <- frame:
+	case <-c.ctx.Done():
+	}
+}
+
+func (c *conn) reply(r Response) {
+	frame, err := c.codec.encode(r)
+	if err != nil {
+		c.srv.log.Error("encode reply", "op", r.Op, "id", r.ID.String(), "err", err)
+		frame, _ = c.codec.encode(Response{ID: r.ID, Op: r.Op, Error: errorf(CodeInternal, "reply could not be encoded: %v", err)})
+	}
+	c.send(frame)
+}
+
+func (c *conn) readLoop() {
+	for {
+		mt, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if !c.draining.Load() && !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+				c.srv.log.Debug("read ended", "err", err)
+			}
+			return
+		}
+		c.extendReadDeadline()
+		if mt != c.codec.messageType() {
+			c.reply(Response{Error: errorf(CodeBadFrame, "this connection speaks %s: send %s frames", c.codec.name(), frameKind(c.codec.messageType()))})
+			continue
+		}
+		env, err := c.codec.decodeEnvelope(data)
+		if err != nil {
+			c.reply(Response{Error: errorf(CodeBadFrame, "frame is not a valid %s request: %v", c.codec.name(), err)})
+			continue
+		}
+		req := c.prepare(env, false)
+		select {
+		case c.sem <- struct{}{}:
+		case <-c.ctx.Done():
+			return
+		}
+		c.inflight.Add(1)
+		go func() {
+			defer c.inflight.Done()
+			defer func() { <-c.sem }()
+			c.reply(c.execute(req))
+		}()
+	}
+}
+
+func frameKind(mt int) string {
+	if mt == websocket.BinaryMessage {
+		return "binary"
+	}
+	return "text"
+}
+
+// request is a decoded request, ordered behind earlier requests of its episode.
+type request struct {
+	id      RequestID
+	op      string
+	params  any
+	err     *Error
+	episode string
+	prev    chan struct{}
+	mine    chan struct{}
+	batch   []*request
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// prepare decodes a request's params and, for episode operations, queues it
+// behind the earlier requests of the same episode. It runs on the reader
+// goroutine, so the queue follows arrival order.
+func (c *conn) prepare(env envelope, inBatch bool) *request {
+	r := &request{id: env.ID, op: env.Op}
+	if env.ID.IsZero() {
+		r.err = errorf(CodeBadRequest, "request has no id")
+		return r
+	}
+	var p any
+	switch env.Op {
+	case OpHello:
+		p = &map[string]any{}
+	case OpTasksList:
+		p = &TasksListParams{}
+	case OpTasksSample:
+		p = &SampleSpec{}
+	case OpReset:
+		p = &ResetParams{}
+	case OpStep:
+		p = &StepParams{}
+	case OpState, OpClose:
+		p = &EpisodeParams{}
+	case OpBatch:
+		if inBatch {
+			r.err = errorf(CodeBadRequest, "a batch cannot contain a batch")
+			return r
+		}
+		return c.prepareBatch(r, env.Params)
+	case "":
+		r.err = errorf(CodeBadRequest, "request has no op")
+		return r
+	default:
+		r.err = errorf(CodeUnknownOp, "unknown op %q (hello, tasks.list, tasks.sample, reset, step, state, close, batch)", env.Op)
+		return r
+	}
+	if err := c.codec.decodeParams(env.Params, p); err != nil {
+		r.err = errorf(CodeBadRequest, "invalid params for %s: %v", env.Op, err)
+		return r
+	}
+	r.params = p
+	switch x := p.(type) {
+	case *StepParams:
+		r.episode = x.Episode
+	case *EpisodeParams:
+		r.episode = x.Episode
+	}
+	if r.episode != "" {
+		r.mine = make(chan struct{})
+		c.mu.Lock()
+		r.prev = c.tails[r.episode]
+		c.tails[r.episode] = r.mine
+		c.mu.Unlock()
+		if r.prev == nil {
+			r.prev = closedChan
+		}
+	}
+	return r
+}
+
+func (c *conn) prepareBatch(r *request, raw []byte) *request {
+	frames, err := c.codec.splitBatch(raw)
+	if err != nil {
+		r.err = errorf(CodeBadRequest, "invalid batch: %v", err)
+		return r
+	}
+	if len(frames) > c.srv.cfg.MaxBatch {
+		r.err = errorf(CodeLimit, "batch of %d requests; the limit is %d", len(frames), c.srv.cfg.MaxBatch)
+		return r
+	}
+	r.batch = make([]*request, len(frames))
+	for i, f := range frames {
+		env, err := c.codec.decodeEnvelope(f)
+		if err != nil {
+			r.batch[i] = &request{err: errorf(CodeBadFrame, "batch entry %d is not a valid request: %v", i, err)}
+			continue
+		}
+		r.batch[i] = c.prepare(env, true)
+	}
+	return r
+}
+
+// execute runs a prepared request and returns its reply. A panic in a
+// handler becomes an internal error reply; the connection stays up.
+func (c *conn) execute(r *request) (resp Response) {
+	resp = Response{ID: r.id, Op: r.op}
+	if r.mine != nil {
+		<-r.prev
+		defer c.release(r)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.log.Error("handler panic", "op", r.op, "panic", p, "stack", string(debug.Stack()))
+			resp.Result, resp.Error = nil, errorf(CodeInternal, "internal error handling %s: %v", r.op, p)
+		}
+	}()
+	if r.err != nil {
+		resp.Error = r.err
+		return resp
+	}
+	if r.batch != nil || r.op == OpBatch {
+		resp.Result = c.executeBatch(r.batch)
+		return resp
+	}
+	result, perr := c.handle(r)
+	if perr != nil {
+		resp.Error = perr
+	} else {
+		resp.Result = result
+	}
+	return resp
+}
+
+// release lets the next request of the episode run.
+func (c *conn) release(r *request) {
+	close(r.mine)
+	c.mu.Lock()
+	if c.tails[r.episode] == r.mine {
+		delete(c.tails, r.episode)
+	}
+	c.mu.Unlock()
+}
+
+func (c *conn) executeBatch(reqs []*request) *BatchResult {
+	out := &BatchResult{Responses: make([]Response, len(reqs))}
+	var wg sync.WaitGroup
+	for i, r := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out.Responses[i] = c.execute(r)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// owns reports whether an episode belongs to this connection.
+func (c *conn) owns(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.owned[id]
+}
+
+func (c *conn) handle(r *request) (any, *Error) {
+	switch p := r.params.(type) {
+	case *map[string]any:
+		return c.hello(), nil
+	case *TasksListParams:
+		return c.tasksList(p)
+	case *SampleSpec:
+		return c.tasksSample(p)
+	case *ResetParams:
+		return c.reset(p)
+	case *StepParams:
+		if !c.owns(p.Episode) {
+			return nil, errorf(CodeUnknownEpisode, "no open episode %q on this connection", p.Episode)
+		}
+		res, perr := c.eng.Step(c.ctx, *p)
+		if perr == nil && res.Done {
+			c.markFinished(p.Episode)
+		}
+		return res, perr
+	case *EpisodeParams:
+		if !c.owns(p.Episode) {
+			return nil, errorf(CodeUnknownEpisode, "no open episode %q on this connection", p.Episode)
+		}
+		if r.op == OpState {
+			return c.eng.State(p.Episode)
+		}
+		res, perr := c.eng.Close(p.Episode)
+		c.forget(p.Episode)
+		return res, perr
+	}
+	return nil, errorf(CodeInternal, "no handler for %s", r.op)
+}
+
+func (c *conn) hello() *HelloResult {
+	return &HelloResult{Server: "dive", Version: c.srv.cfg.Version, Protocol: ProtocolVersion, Encoding: c.codec.name(),
+		Limits: c.srv.Limits(), ToolCallFormats: []string{FormatOpenAI, FormatHermes},
+		Tasks: c.eng.Tasks().Len(), Tools: c.eng.Tools().Len(), Scorers: c.eng.Scorers().Names()}
+}
+
+func summaries(ts []*tasks.Task) []tasks.Summary {
+	out := make([]tasks.Summary, len(ts))
+	for i, t := range ts {
+		out[i] = t.Summary()
+	}
+	return out
+}
+
+func (c *conn) tasksList(p *TasksListParams) (*TasksListResult, *Error) {
+	if p.Offset < 0 || p.Limit < 0 {
+		return nil, errorf(CodeBadRequest, "offset and limit must not be negative")
+	}
+	all := c.eng.Tasks().Filter(p.Filter)
+	page := all[min(p.Offset, len(all)):]
+	if p.Limit > 0 && p.Limit < len(page) {
+		page = page[:p.Limit]
+	}
+	return &TasksListResult{Total: len(all), Tasks: summaries(page)}, nil
+}
+
+func (c *conn) tasksSample(p *SampleSpec) (*TasksSampleResult, *Error) {
+	n := p.N
+	if n == 0 {
+		n = 1
+	}
+	got, seed, perr := c.eng.Sample(*p, n, p.Seed)
+	if perr != nil {
+		return nil, perr
+	}
+	return &TasksSampleResult{Seed: seed, Tasks: summaries(got)}, nil
+}
+
+func (c *conn) reset(p *ResetParams) (*ResetResult, *Error) {
+	max := c.srv.cfg.MaxEpisodesPerConnection
+	c.mu.Lock()
+	if len(c.running)+c.reserved >= max {
+		c.mu.Unlock()
+		return nil, errorf(CodeLimit, "this connection has %d running episodes, the limit; close or finish some first", max)
+	}
+	c.reserved++
+	c.mu.Unlock()
+	res, perr := c.eng.Reset(c.ctx, *p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reserved--
+	if perr != nil {
+		return nil, perr
+	}
+	c.running[res.Episode] = true
+	c.owned[res.Episode] = true
+	return res, nil
+}
+
+// markFinished moves an episode to the finished list, releasing the oldest
+// finished episodes beyond RetainFinished.
+func (c *conn) markFinished(id string) {
+	c.mu.Lock()
+	delete(c.running, id)
+	c.finished = append(c.finished, id)
+	var evict []string
+	for len(c.finished) > c.srv.cfg.RetainFinished {
+		old := c.finished[0]
+		c.finished = c.finished[1:]
+		if c.owned[old] {
+			delete(c.owned, old)
+			evict = append(evict, old)
+		}
+	}
+	c.mu.Unlock()
+	for _, id := range evict {
+		_, _ = c.eng.Close(id)
+	}
+}
+
+// forget drops a closed episode from the connection's books.
+func (c *conn) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.running, id)
+	delete(c.owned, id)
+}
+
+// String names the connection in logs.
+func (c *conn) String() string { return fmt.Sprintf("conn(%s)", c.ws.RemoteAddr()) }

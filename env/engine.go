@@ -1,0 +1,349 @@
+package env
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/tasks"
+	"github.com/dive-env/dive/toolexec"
+)
+
+// DefaultSystemPrompt is the system message of an episode whose task and
+// options give none.
+const DefaultSystemPrompt = "You are a helpful assistant that answers questions by calling the tools provided. " +
+	"Call tools whenever they help, several at once when they are independent, and base your answer on their results. " +
+	"When you are done, reply without any tool call and give the final answer inside <answer></answer> tags."
+
+// EngineConfig are the episode defaults and limits of an Engine.
+type EngineConfig struct {
+	// MaxTurns is the default number of assistant turns per episode.
+	MaxTurns int
+	// MaxToolCalls is the default number of tool calls per episode.
+	MaxToolCalls int
+	// MaxToolCallsPerStep caps the calls of one assistant turn; extra calls are refused.
+	MaxToolCallsPerStep int
+	// EpisodeDeadline is the default wall-clock budget of an episode.
+	EpisodeDeadline time.Duration
+	// ToolCallFormat is the default tool-call format ("openai" or "hermes").
+	ToolCallFormat string
+	// SystemPrompt is the default system prompt.
+	SystemPrompt string
+}
+
+// DefaultEngineConfig returns 16 turns, 64 tool calls (16 per step), 30
+// minutes, the openai format and DefaultSystemPrompt.
+func DefaultEngineConfig() EngineConfig {
+	return EngineConfig{MaxTurns: 16, MaxToolCalls: 64, MaxToolCallsPerStep: 16,
+		EpisodeDeadline: 30 * time.Minute, ToolCallFormat: FormatOpenAI, SystemPrompt: DefaultSystemPrompt}
+}
+
+func (c *EngineConfig) fillDefaults() {
+	d := DefaultEngineConfig()
+	if c.MaxTurns <= 0 {
+		c.MaxTurns = d.MaxTurns
+	}
+	if c.MaxToolCalls <= 0 {
+		c.MaxToolCalls = d.MaxToolCalls
+	}
+	if c.MaxToolCallsPerStep <= 0 {
+		c.MaxToolCallsPerStep = d.MaxToolCallsPerStep
+	}
+	if c.EpisodeDeadline <= 0 {
+		c.EpisodeDeadline = d.EpisodeDeadline
+	}
+	if c.ToolCallFormat == "" {
+		c.ToolCallFormat = d.ToolCallFormat
+	}
+	if c.SystemPrompt == "" {
+		c.SystemPrompt = d.SystemPrompt
+	}
+}
+
+// Engine runs episodes over a task set, a tool registry and scorers. It is
+// safe for concurrent use: steps of different episodes run in parallel,
+// steps of one episode are serialized.
+type Engine struct {
+	cfg      EngineConfig
+	tasks    *tasks.Set
+	tools    *toolexec.Registry
+	scorers  *reward.Registry
+	recorder *Recorder
+	log      *slog.Logger
+
+	idPrefix string
+	nextID   atomic.Uint64
+
+	mu       sync.Mutex
+	episodes map[string]*episode
+
+	toolsets sync.Map // task id → *toolset
+}
+
+// NewEngine returns an engine. recorder may be nil (no trajectories written).
+// Every task's toolset must resolve in tools; use tasks.Validate first to
+// report problems in detail.
+func NewEngine(cfg EngineConfig, set *tasks.Set, tools *toolexec.Registry, scorers *reward.Registry, recorder *Recorder, log *slog.Logger) (*Engine, error) {
+	cfg.fillDefaults()
+	if cfg.ToolCallFormat != FormatOpenAI && cfg.ToolCallFormat != FormatHermes {
+		return nil, fmt.Errorf("unknown tool-call format %q (openai, hermes)", cfg.ToolCallFormat)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("episode id prefix: %w", err)
+	}
+	e := &Engine{cfg: cfg, tasks: set, tools: tools, scorers: scorers, recorder: recorder, log: log,
+		idPrefix: "ep-" + hex.EncodeToString(b[:]) + "-", episodes: map[string]*episode{}}
+	for _, t := range set.All() {
+		if _, err := e.toolsetFor(t); err != nil {
+			return nil, err
+		}
+		if _, err := scorers.For(t); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Tasks returns the engine's task set.
+func (e *Engine) Tasks() *tasks.Set { return e.tasks }
+
+// Tools returns the engine's tool registry.
+func (e *Engine) Tools() *toolexec.Registry { return e.tools }
+
+// Scorers returns the engine's scorer registry.
+func (e *Engine) Scorers() *reward.Registry { return e.scorers }
+
+// Config returns the engine's configuration.
+func (e *Engine) Config() EngineConfig { return e.cfg }
+
+// OpenEpisodes returns the number of episodes held (running or finished and not yet closed).
+func (e *Engine) OpenEpisodes() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.episodes)
+}
+
+// toolset is a task's tools, by the name the model calls, with their schemas.
+type toolset struct {
+	byName  map[string]*toolexec.Tool
+	schemas []any // OpenAI function tools, decoded so both encodings carry them as values
+	names   []string
+}
+
+func (e *Engine) toolsetFor(t *tasks.Task) (*toolset, error) {
+	if ts, ok := e.toolsets.Load(t.ID); ok {
+		return ts.(*toolset), nil
+	}
+	ts := &toolset{byName: map[string]*toolexec.Tool{}}
+	for _, ref := range t.Tools {
+		tool, err := e.tools.Resolve(ref)
+		if err != nil {
+			return nil, fmt.Errorf("task %s: %w", t.ID, err)
+		}
+		name := tool.Manifest.Name
+		if _, dup := ts.byName[name]; dup {
+			return nil, fmt.Errorf("task %s: two tools named %q in its toolset", t.ID, name)
+		}
+		ts.byName[name] = tool
+		ts.names = append(ts.names, name)
+		raw, err := json.Marshal(tool.FunctionTool())
+		if err != nil {
+			return nil, fmt.Errorf("task %s: tool %s schema: %w", t.ID, name, err)
+		}
+		var schema any
+		if err := json.Unmarshal(raw, &schema); err != nil {
+			return nil, fmt.Errorf("task %s: tool %s schema: %w", t.ID, name, err)
+		}
+		ts.schemas = append(ts.schemas, schema)
+	}
+	actual, _ := e.toolsets.LoadOrStore(t.ID, ts)
+	return actual.(*toolset), nil
+}
+
+func (e *Engine) newEpisodeID() string {
+	return e.idPrefix + fmt.Sprint(e.nextID.Add(1))
+}
+
+func (e *Engine) lookup(id string) (*episode, *Error) {
+	e.mu.Lock()
+	ep, ok := e.episodes[id]
+	e.mu.Unlock()
+	if !ok {
+		return nil, errorf(CodeUnknownEpisode, "no open episode %q", id)
+	}
+	return ep, nil
+}
+
+// Reset starts an episode.
+func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error) {
+	task, err := e.pickTask(p)
+	if err != nil {
+		return nil, err
+	}
+	o := p.Options
+	format := o.ToolCallFormat
+	if format == "" {
+		format = e.cfg.ToolCallFormat
+	}
+	if format != FormatOpenAI && format != FormatHermes {
+		return nil, errorf(CodeBadRequest, "unknown tool_call_format %q (openai, hermes)", format)
+	}
+	if o.MaxTurns < 0 || o.MaxToolCalls < 0 || o.DeadlineSeconds < 0 {
+		return nil, errorf(CodeBadRequest, "max_turns, max_tool_calls and deadline_s must not be negative")
+	}
+	limits := EpisodeLimits{MaxTurns: firstPositive(o.MaxTurns, task.MaxTurns, e.cfg.MaxTurns),
+		MaxToolCalls:    firstPositive(o.MaxToolCalls, task.MaxToolCalls, e.cfg.MaxToolCalls),
+		DeadlineSeconds: e.cfg.EpisodeDeadline.Seconds()}
+	if o.DeadlineSeconds > 0 {
+		limits.DeadlineSeconds = o.DeadlineSeconds
+	}
+	ts, terr := e.toolsetFor(task)
+	if terr != nil {
+		return nil, errorf(CodeInternal, "%v", terr)
+	}
+	system := e.cfg.SystemPrompt
+	if task.SystemPrompt != "" {
+		system = task.SystemPrompt
+	}
+	if o.SystemPrompt != nil {
+		system = *o.SystemPrompt
+	}
+	var msgs []Message
+	if system != "" {
+		msgs = append(msgs, Message{Role: "system", Content: Content(system)})
+	}
+	msgs = append(msgs, Message{Role: "user", Content: Content(task.Question)})
+
+	now := time.Now()
+	ep := &episode{
+		id: e.newEpisodeID(), task: task, tools: ts, format: format, limits: limits, seed: o.Seed,
+		started: now, deadline: now.Add(time.Duration(limits.DeadlineSeconds * float64(time.Second))),
+		messages: msgs,
+	}
+	e.mu.Lock()
+	e.episodes[ep.id] = ep
+	e.mu.Unlock()
+	return &ResetResult{Episode: ep.id, TaskID: task.ID, Domain: task.Domain, Messages: append([]Message(nil), msgs...),
+		Tools: ts.schemas, ToolCallFormat: format, Limits: limits, Seed: o.Seed}, nil
+}
+
+func firstPositive(vals ...int) int {
+	for _, v := range vals {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func (e *Engine) pickTask(p ResetParams) (*tasks.Task, *Error) {
+	switch {
+	case p.TaskID != "" && p.Sample != nil:
+		return nil, errorf(CodeBadRequest, "give task_id or sample, not both")
+	case p.TaskID != "":
+		t, ok := e.tasks.Get(p.TaskID)
+		if !ok {
+			return nil, errorf(CodeUnknownTask, "no task %q", p.TaskID)
+		}
+		return t, nil
+	case p.Sample != nil:
+		seed := p.Sample.Seed
+		if seed == nil {
+			seed = p.Options.Seed
+		}
+		got, _, err := e.Sample(*p.Sample, 1, seed)
+		if err != nil {
+			return nil, err
+		}
+		return got[0], nil
+	}
+	return nil, errorf(CodeBadRequest, "reset needs task_id or sample")
+}
+
+// Sample draws n tasks by spec; with no seed it picks one and returns it.
+func (e *Engine) Sample(spec SampleSpec, n int, seed *uint64) ([]*tasks.Task, uint64, *Error) {
+	var s uint64
+	if seed != nil {
+		s = *seed
+	} else {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, 0, errorf(CodeInternal, "seed: %v", err)
+		}
+		for _, x := range b {
+			s = s<<8 | uint64(x)
+		}
+	}
+	got, err := e.tasks.Sample(spec.Filter, n, s, spec.Replace)
+	if err != nil {
+		if err == tasks.ErrNoMatch {
+			return nil, s, errorf(CodeUnknownTask, "no task matches split=%q domain=%q ids=%v", spec.Split, spec.Domain, spec.IDs)
+		}
+		return nil, s, errorf(CodeBadRequest, "%v", err)
+	}
+	return got, s, nil
+}
+
+// Step runs one assistant turn of an episode.
+func (e *Engine) Step(ctx context.Context, p StepParams) (*StepResult, *Error) {
+	if p.Episode == "" {
+		return nil, errorf(CodeBadRequest, "step needs episode")
+	}
+	ep, perr := e.lookup(p.Episode)
+	if perr != nil {
+		return nil, perr
+	}
+	res, perr := ep.step(ctx, e, p)
+	if perr != nil {
+		return nil, perr
+	}
+	if res.Done {
+		e.finish(ep)
+	}
+	return res, nil
+}
+
+// finish records a finished episode's trajectory.
+func (e *Engine) finish(ep *episode) {
+	if e.recorder == nil {
+		return
+	}
+	ep.mu.Lock()
+	traj := ep.trajectory()
+	ep.mu.Unlock()
+	if err := e.recorder.Record(traj); err != nil {
+		e.log.Error("record trajectory", "episode", ep.id, "task", ep.task.ID, "err", err)
+	}
+}
+
+// State returns an episode's transcript so far.
+func (e *Engine) State(id string) (*StateResult, *Error) {
+	ep, perr := e.lookup(id)
+	if perr != nil {
+		return nil, perr
+	}
+	return ep.state(), nil
+}
+
+// Close releases an episode; a running one is abandoned.
+func (e *Engine) Close(id string) (*CloseResult, *Error) {
+	e.mu.Lock()
+	_, ok := e.episodes[id]
+	delete(e.episodes, id)
+	e.mu.Unlock()
+	if !ok {
+		return nil, errorf(CodeUnknownEpisode, "no open episode %q", id)
+	}
+	return &CloseResult{Episode: id, Closed: true}, nil
+}

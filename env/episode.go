@@ -1,0 +1,230 @@
+package env
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/tasks"
+	"github.com/dive-env/dive/toolexec"
+)
+
+// episode is one rollout of a task. Its mutex serializes steps.
+type episode struct {
+	id       string
+	task     *tasks.Task
+	tools    *toolset
+	format   string
+	limits   EpisodeLimits
+	seed     *uint64
+	started  time.Time
+	deadline time.Time
+
+	mu        sync.Mutex
+	messages  []Message
+	calls     []CallRecord
+	turns     int
+	toolCalls int
+	done      bool
+	reason    string
+	reward    *reward.Result
+	ended     time.Time
+}
+
+// CallRecord is one executed (or refused) tool call of a trajectory.
+type CallRecord struct {
+	Turn       int     `json:"turn"`
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	Arguments  string  `json:"arguments"`
+	DurationMS float64 `json:"duration_ms"`
+	ErrorKind  string  `json:"error_kind,omitempty"`
+	Truncated  bool    `json:"truncated,omitempty"`
+}
+
+// assistantTurn turns step params into the assistant message to record and
+// the calls to run.
+func (ep *episode) assistantTurn(p StepParams) (Message, []parsedCall, *Error) {
+	var msg Message
+	switch {
+	case p.Message != nil && p.Text != nil:
+		return msg, nil, errorf(CodeBadRequest, "give message or text, not both")
+	case p.Message != nil:
+		msg = *p.Message
+		if msg.Role == "" {
+			msg.Role = "assistant"
+		}
+		if msg.Role != "assistant" {
+			return msg, nil, errorf(CodeBadRequest, "step message must have role assistant, got %q", msg.Role)
+		}
+	case p.Text != nil:
+		msg = Message{Role: "assistant", Content: Content(*p.Text)}
+	default:
+		return msg, nil, errorf(CodeBadRequest, "step needs message or text")
+	}
+	var calls []parsedCall
+	if len(msg.ToolCalls) > 0 {
+		for i, tc := range msg.ToolCalls {
+			if tc.Function.Name == "" {
+				return msg, nil, errorf(CodeBadRequest, "tool_calls[%d] has no function name", i)
+			}
+			calls = append(calls, parsedCall{ID: tc.ID, Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)})
+		}
+	} else if ep.format == FormatHermes {
+		var content string
+		content, calls = parseHermes(string(msg.Content))
+		if len(calls) > 0 {
+			msg.Content = Content(content)
+		}
+	}
+	// Give every call an id, unique in the episode, and record it OpenAI-style.
+	msg.ToolCalls = msg.ToolCalls[:0:0]
+	for i := range calls {
+		if calls[i].ID == "" {
+			calls[i].ID = fmt.Sprintf("call_%d_%d", ep.turns+1, i)
+		}
+		name := calls[i].Name
+		if name == "" {
+			name = "invalid_tool_call"
+		}
+		msg.ToolCalls = append(msg.ToolCalls, ToolCall{ID: calls[i].ID, Type: "function",
+			Function: FunctionCall{Name: name, Arguments: Arguments(calls[i].Arguments)}})
+	}
+	return msg, calls, nil
+}
+
+func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResult, *Error) {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	start := time.Now()
+	if ep.done {
+		return nil, errorf(CodeEpisodeDone, "episode %s has ended (%s)", ep.id, ep.reason)
+	}
+	msg, calls, perr := ep.assistantTurn(p)
+	if perr != nil {
+		return nil, perr
+	}
+	ep.turns++
+	ep.messages = append(ep.messages, msg)
+	res := &StepResult{Episode: ep.id, Messages: []Message{}, Info: StepInfo{Turn: ep.turns, ToolCalls: []CallInfo{}}}
+
+	if start.After(ep.deadline) {
+		ep.end(ReasonDeadline, nil)
+		return ep.fill(res, start), nil
+	}
+	if len(calls) == 0 {
+		score, err := e.scorers.Score(ctx, ep.task, string(msg.Content))
+		if err != nil {
+			// A scorer that fails is a server-side problem; the episode still ends.
+			score = reward.Zero("scoring failed: " + err.Error())
+		}
+		ep.end(ReasonAnswer, &score)
+		return ep.fill(res, start), nil
+	}
+
+	budget := ep.limits.MaxToolCalls - ep.toolCalls
+	results := make([]toolexec.Result, len(calls))
+	runCtx, cancel := context.WithDeadline(ctx, ep.deadline)
+	defer cancel()
+	var wg sync.WaitGroup
+	overBudget := false
+	for i := range calls {
+		c := &calls[i]
+		switch {
+		case c.Err != "":
+			results[i] = toolexec.Failed(toolexec.ErrInvalidArguments, "%s", c.Err)
+		case i >= e.cfg.MaxToolCallsPerStep:
+			results[i] = toolexec.Failed(toolexec.ErrCallLimit, "not run: at most %d tool calls per turn", e.cfg.MaxToolCallsPerStep)
+		case i >= budget:
+			overBudget = true
+			results[i] = toolexec.Failed(toolexec.ErrCallLimit, "not run: the episode's budget of %d tool calls is spent", ep.limits.MaxToolCalls)
+		default:
+			tool, ok := ep.tools.byName[c.Name]
+			if !ok {
+				results[i] = toolexec.Failed(toolexec.ErrUnknownTool, "unknown tool %q; available tools: %s", c.Name, strings.Join(ep.sortedToolNames(), ", "))
+				continue
+			}
+			wg.Add(1)
+			go func(i int, tool *toolexec.Tool, args string) {
+				defer wg.Done()
+				results[i] = e.tools.Call(runCtx, tool, []byte(args))
+			}(i, tool, c.Arguments)
+		}
+	}
+	wg.Wait()
+	ep.toolCalls += len(calls)
+	for i, c := range calls {
+		r := results[i]
+		tm := Message{Role: "tool", ToolCallID: c.ID, Name: c.Name, Content: Content(r.Content())}
+		ep.messages = append(ep.messages, tm)
+		res.Messages = append(res.Messages, tm)
+		info := CallInfo{ID: c.ID, Name: c.Name, DurationMS: ms(r.Duration), Truncated: r.Truncated, OutputBytes: r.OriginalBytes}
+		rec := CallRecord{Turn: ep.turns, ID: c.ID, Name: c.Name, Arguments: c.Arguments, DurationMS: info.DurationMS, Truncated: r.Truncated}
+		if r.Err != nil {
+			info.Error = &struct {
+				Kind    string `json:"kind"`
+				Message string `json:"message"`
+			}{string(r.Err.Kind), r.Err.Message}
+			rec.ErrorKind = string(r.Err.Kind)
+		}
+		res.Info.ToolCalls = append(res.Info.ToolCalls, info)
+		ep.calls = append(ep.calls, rec)
+	}
+	switch {
+	case overBudget:
+		ep.end(ReasonMaxToolCalls, nil)
+	case time.Now().After(ep.deadline):
+		ep.end(ReasonDeadline, nil)
+	case ep.turns >= ep.limits.MaxTurns:
+		ep.end(ReasonMaxTurns, nil)
+	}
+	return ep.fill(res, start), nil
+}
+
+func (ep *episode) sortedToolNames() []string {
+	names := append([]string(nil), ep.tools.names...)
+	sort.Strings(names)
+	return names
+}
+
+// end marks the episode finished; a nil score means it ended without an answer.
+func (ep *episode) end(reason string, score *reward.Result) {
+	ep.done, ep.reason, ep.ended = true, reason, time.Now()
+	if score == nil {
+		z := reward.Zero(fmt.Sprintf("episode ended without an answer: %s", reason))
+		score = &z
+	}
+	ep.reward = score
+}
+
+func (ep *episode) fill(res *StepResult, start time.Time) *StepResult {
+	res.Done, res.Reason, res.Info.ToolCallsTotal = ep.done, ep.reason, ep.toolCalls
+	if ep.done {
+		res.Reward = ep.reward
+	}
+	res.Info.DurationMS = ms(time.Since(start))
+	return res
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (ep *episode) state() *StateResult {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	return &StateResult{Episode: ep.id, TaskID: ep.task.ID, Messages: append([]Message(nil), ep.messages...),
+		Turns: ep.turns, ToolCalls: ep.toolCalls, Done: ep.done, Reason: ep.reason, Reward: ep.reward}
+}
+
+// trajectory is the record of a finished episode; call with ep.mu held.
+func (ep *episode) trajectory() *Trajectory {
+	return &Trajectory{
+		Episode: ep.id, TaskID: ep.task.ID, Domain: ep.task.Domain, Split: ep.task.Split,
+		Messages: ep.messages, Tools: ep.tools.schemas, ToolCalls: ep.calls, ToolCallFormat: ep.format,
+		Turns: ep.turns, Reason: ep.reason, Reward: ep.reward, GroundTruth: ep.task.GroundTruth,
+		StartedAt: ep.started.UTC(), EndedAt: ep.ended.UTC(), DurationMS: ms(ep.ended.Sub(ep.started)), Seed: ep.seed,
+	}
+}

@@ -1,0 +1,237 @@
+// Package env runs episodes of tool-use tasks and serves them over the
+// dive.v1 websocket protocol (docs/protocol.md).
+//
+// The Engine owns episodes: reset, step (parse the assistant message,
+// execute its tool calls concurrently, score the final answer), state and
+// close. The Server speaks the wire protocol over gorilla/websocket, many
+// episodes per connection, with JSON or msgpack frames.
+package env
+
+import (
+	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/tasks"
+)
+
+// Protocol names and websocket subprotocols.
+const (
+	ProtocolVersion     = "dive.v1"
+	SubprotocolJSON     = "dive.v1.json"
+	SubprotocolMsgpack  = "dive.v1.msgpack"
+	EndpointPath        = "/v1/env"
+	FormatOpenAI        = "openai"
+	FormatHermes        = "hermes"
+	closeCodeGoingAway  = 1001
+	closeReasonShutdown = "server shutting down; retry elsewhere"
+)
+
+// Operation names.
+const (
+	OpHello       = "hello"
+	OpTasksList   = "tasks.list"
+	OpTasksSample = "tasks.sample"
+	OpReset       = "reset"
+	OpStep        = "step"
+	OpState       = "state"
+	OpClose       = "close"
+	OpBatch       = "batch"
+)
+
+// Error codes sent in error replies.
+const (
+	CodeBadFrame       = "bad_frame"       // the frame could not be decoded
+	CodeBadRequest     = "bad_request"     // missing or invalid parameters
+	CodeUnknownOp      = "unknown_op"      // no such operation
+	CodeUnknownTask    = "unknown_task"    // no task with that id, or none matches the sample
+	CodeUnknownEpisode = "unknown_episode" // no open episode with that id on this connection
+	CodeEpisodeDone    = "episode_done"    // the episode has ended; no more steps
+	CodeLimit          = "limit_exceeded"  // a per-connection limit was reached
+	CodeShuttingDown   = "shutting_down"   // the server is draining
+	CodeInternal       = "internal"        // a server bug; the connection stays usable
+)
+
+// Error is a protocol error: a typed reply, never a dropped connection.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: sprintf(format, args...)}
+}
+
+// Response is one reply frame (or one entry of a batch reply).
+type Response struct {
+	ID     RequestID `json:"id"`
+	Op     string    `json:"op,omitempty"`
+	Result any       `json:"result,omitempty"`
+	Error  *Error    `json:"error,omitempty"`
+}
+
+// Limits are the server's per-connection limits, announced by hello.
+type Limits struct {
+	MaxFrameBytes            int     `json:"max_frame_bytes"`
+	MaxEpisodesPerConnection int     `json:"max_episodes_per_connection"`
+	MaxInFlight              int     `json:"max_in_flight"`
+	MaxBatch                 int     `json:"max_batch"`
+	MaxToolCallsPerStep      int     `json:"max_tool_calls_per_step"`
+	DefaultMaxTurns          int     `json:"default_max_turns"`
+	DefaultMaxToolCalls      int     `json:"default_max_tool_calls"`
+	DefaultDeadlineSeconds   float64 `json:"default_deadline_s"`
+}
+
+// HelloResult answers hello.
+type HelloResult struct {
+	Server          string   `json:"server"`
+	Version         string   `json:"version"`
+	Protocol        string   `json:"protocol"`
+	Encoding        string   `json:"encoding"`
+	Limits          Limits   `json:"limits"`
+	ToolCallFormats []string `json:"tool_call_formats"`
+	Tasks           int      `json:"tasks"`
+	Tools           int      `json:"tools"`
+	Scorers         []string `json:"scorers"`
+}
+
+// TasksListParams filter tasks.list.
+type TasksListParams struct {
+	tasks.Filter
+	Offset int `json:"offset,omitempty"`
+	Limit  int `json:"limit,omitempty"`
+}
+
+// TasksListResult answers tasks.list. Ground truths are never listed.
+type TasksListResult struct {
+	Total int             `json:"total"`
+	Tasks []tasks.Summary `json:"tasks"`
+}
+
+// SampleSpec selects tasks by filter and seed.
+type SampleSpec struct {
+	tasks.Filter
+	// N is the number of tasks (tasks.sample only; default 1).
+	N int `json:"n,omitempty"`
+	// Seed makes the draw reproducible; when absent the server picks one and returns it.
+	Seed *uint64 `json:"seed,omitempty"`
+	// Replace draws with replacement.
+	Replace bool `json:"replace,omitempty"`
+}
+
+// TasksSampleResult answers tasks.sample.
+type TasksSampleResult struct {
+	Seed  uint64          `json:"seed"`
+	Tasks []tasks.Summary `json:"tasks"`
+}
+
+// EpisodeOptions tune one episode; zero values take the server defaults.
+type EpisodeOptions struct {
+	MaxTurns        int     `json:"max_turns,omitempty"`
+	MaxToolCalls    int     `json:"max_tool_calls,omitempty"`
+	ToolCallFormat  string  `json:"tool_call_format,omitempty"`
+	Seed            *uint64 `json:"seed,omitempty"`
+	DeadlineSeconds float64 `json:"deadline_s,omitempty"`
+	SystemPrompt    *string `json:"system_prompt,omitempty"`
+}
+
+// ResetParams start an episode on a task given by id or drawn by a sample spec.
+type ResetParams struct {
+	TaskID  string         `json:"task_id,omitempty"`
+	Sample  *SampleSpec    `json:"sample,omitempty"`
+	Options EpisodeOptions `json:"options,omitempty"`
+}
+
+// EpisodeLimits are the limits in force for one episode.
+type EpisodeLimits struct {
+	MaxTurns        int     `json:"max_turns"`
+	MaxToolCalls    int     `json:"max_tool_calls"`
+	DeadlineSeconds float64 `json:"deadline_s"`
+}
+
+// ResetResult answers reset: the initial conversation and the toolset.
+type ResetResult struct {
+	Episode        string        `json:"episode"`
+	TaskID         string        `json:"task_id"`
+	Domain         string        `json:"domain,omitempty"`
+	Messages       []Message     `json:"messages"`
+	Tools          []any         `json:"tools"`
+	ToolCallFormat string        `json:"tool_call_format"`
+	Limits         EpisodeLimits `json:"limits"`
+	Seed           *uint64       `json:"seed,omitempty"`
+}
+
+// StepParams carry the model's assistant turn: an OpenAI-style message, or
+// raw text parsed with the episode's tool-call format.
+type StepParams struct {
+	Episode string   `json:"episode"`
+	Message *Message `json:"message,omitempty"`
+	Text    *string  `json:"text,omitempty"`
+}
+
+// CallInfo reports one tool call of a step.
+type CallInfo struct {
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	DurationMS float64 `json:"duration_ms"`
+	Error      *struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+	} `json:"error,omitempty"`
+	Truncated   bool `json:"truncated,omitempty"`
+	OutputBytes int  `json:"output_bytes"`
+}
+
+// StepInfo is the per-step detail of a step result.
+type StepInfo struct {
+	Turn           int        `json:"turn"`
+	ToolCalls      []CallInfo `json:"tool_calls"`
+	ToolCallsTotal int        `json:"tool_calls_total"`
+	DurationMS     float64    `json:"duration_ms"`
+}
+
+// StepResult answers step: the tool messages to append, and when the episode
+// has ended, why and its reward.
+type StepResult struct {
+	Episode  string         `json:"episode"`
+	Messages []Message      `json:"messages"`
+	Done     bool           `json:"done"`
+	Reason   string         `json:"reason,omitempty"`
+	Reward   *reward.Result `json:"reward,omitempty"`
+	Info     StepInfo       `json:"info"`
+}
+
+// EpisodeParams name an episode (state, close).
+type EpisodeParams struct {
+	Episode string `json:"episode"`
+}
+
+// StateResult answers state: the transcript so far.
+type StateResult struct {
+	Episode   string         `json:"episode"`
+	TaskID    string         `json:"task_id"`
+	Messages  []Message      `json:"messages"`
+	Turns     int            `json:"turns"`
+	ToolCalls int            `json:"tool_calls"`
+	Done      bool           `json:"done"`
+	Reason    string         `json:"reason,omitempty"`
+	Reward    *reward.Result `json:"reward,omitempty"`
+}
+
+// CloseResult answers close.
+type CloseResult struct {
+	Episode string `json:"episode"`
+	Closed  bool   `json:"closed"`
+}
+
+// BatchResult answers batch: one response per request, in request order.
+type BatchResult struct {
+	Responses []Response `json:"responses"`
+}
+
+// Episode end reasons.
+const (
+	ReasonAnswer       = "answer"
+	ReasonMaxTurns     = "max_turns"
+	ReasonMaxToolCalls = "max_tool_calls"
+	ReasonDeadline     = "deadline"
+)

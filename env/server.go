@@ -1,0 +1,267 @@
+package env
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/dive-env/dive/tasks"
+)
+
+// ServerConfig are the transport limits of a Server.
+type ServerConfig struct {
+	// MaxFrameBytes is the largest frame a client may send.
+	MaxFrameBytes int
+	// MaxEpisodesPerConnection caps running episodes per connection.
+	MaxEpisodesPerConnection int
+	// RetainFinished is how many finished episodes per connection stay
+	// readable by state before the oldest is released.
+	RetainFinished int
+	// MaxInFlight caps requests being handled per connection; the reader
+	// stops reading (backpressure) until one finishes.
+	MaxInFlight int
+	// MaxBatch caps the requests of one batch frame.
+	MaxBatch int
+	// PingInterval is how often the server pings; a connection that sends
+	// nothing, not even a pong, for PongWait is closed.
+	PingInterval, PongWait time.Duration
+	// WriteWait bounds one frame write.
+	WriteWait time.Duration
+	// Version is reported by hello and the status page.
+	Version string
+}
+
+// DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
+// 1024 finished episodes retained and 256 requests in flight per
+// connection, batches of 1024, pings every 20 s with a 60 s pong wait, 10 s writes.
+func DefaultServerConfig() ServerConfig {
+	return ServerConfig{MaxFrameBytes: 16 << 20, MaxEpisodesPerConnection: 4096, RetainFinished: 1024,
+		MaxInFlight: 256, MaxBatch: 1024, PingInterval: 20 * time.Second, PongWait: 60 * time.Second,
+		WriteWait: 10 * time.Second, Version: "dev"}
+}
+
+func (c *ServerConfig) fillDefaults() {
+	d := DefaultServerConfig()
+	for _, f := range []struct{ v, def *int }{
+		{&c.MaxFrameBytes, &d.MaxFrameBytes}, {&c.MaxEpisodesPerConnection, &d.MaxEpisodesPerConnection},
+		{&c.RetainFinished, &d.RetainFinished}, {&c.MaxInFlight, &d.MaxInFlight}, {&c.MaxBatch, &d.MaxBatch},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	for _, f := range []struct{ v, def *time.Duration }{
+		{&c.PingInterval, &d.PingInterval}, {&c.PongWait, &d.PongWait}, {&c.WriteWait, &d.WriteWait},
+	} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	if c.Version == "" {
+		c.Version = d.Version
+	}
+}
+
+// Server serves the dive.v1 protocol over websocket, plus /healthz and a
+// status page at /.
+type Server struct {
+	engine   *Engine
+	cfg      ServerConfig
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+	started  time.Time
+
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	draining atomic.Bool
+	connWG   sync.WaitGroup
+}
+
+// NewServer returns a server over an engine.
+func NewServer(engine *Engine, cfg ServerConfig, log *slog.Logger) *Server {
+	cfg.fillDefaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{
+		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{},
+		upgrader: websocket.Upgrader{
+			Subprotocols:    []string{SubprotocolMsgpack, SubprotocolJSON},
+			ReadBufferSize:  16 << 10,
+			WriteBufferSize: 16 << 10,
+		},
+	}
+}
+
+// Limits returns the limits announced by hello.
+func (s *Server) Limits() Limits {
+	ec := s.engine.Config()
+	return Limits{MaxFrameBytes: s.cfg.MaxFrameBytes, MaxEpisodesPerConnection: s.cfg.MaxEpisodesPerConnection,
+		MaxInFlight: s.cfg.MaxInFlight, MaxBatch: s.cfg.MaxBatch, MaxToolCallsPerStep: ec.MaxToolCallsPerStep,
+		DefaultMaxTurns: ec.MaxTurns, DefaultMaxToolCalls: ec.MaxToolCalls, DefaultDeadlineSeconds: ec.EpisodeDeadline.Seconds()}
+}
+
+// Handler returns the HTTP handler: the websocket endpoint, /healthz and /.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(EndpointPath, s.serveWebsocket)
+	mux.HandleFunc("/healthz", s.serveHealth)
+	mux.HandleFunc("/{$}", s.serveStatus)
+	return mux
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "draining")
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *Server) serveStatus(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	e := s.engine
+	executable := 0
+	for _, t := range e.Tools().Tools() {
+		if t.Executable() {
+			executable++
+		}
+	}
+	s.mu.Lock()
+	nconns := len(s.conns)
+	s.mu.Unlock()
+	fmt.Fprintf(w, "dive %s — RL environment server for tool-using LLM agents\n\n", s.cfg.Version)
+	fmt.Fprintf(w, "protocol:       %s over websocket at %s (subprotocols %s, %s)\n", ProtocolVersion, EndpointPath, SubprotocolMsgpack, SubprotocolJSON)
+	fmt.Fprintf(w, "uptime:         %s\n", time.Since(s.started).Round(time.Second))
+	fmt.Fprintf(w, "tasks loaded:   %d (%s)\n", e.Tasks().Len(), countsText(e.Tasks().Counts(func(t *tasks.Task) string { return t.Domain })))
+	fmt.Fprintf(w, "tools:          %d registered, %d executable here\n", e.Tools().Len(), executable)
+	fmt.Fprintf(w, "scorers:        %s\n", strings.Join(e.Scorers().Names(), ", "))
+	fmt.Fprintf(w, "connections:    %d\n", nconns)
+	fmt.Fprintf(w, "open episodes:  %d\n", e.OpenEpisodes())
+	fmt.Fprintf(w, "\ndocs: docs/protocol.md in the source tree; health: /healthz\n")
+}
+
+func countsText(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		name := k
+		if name == "" {
+			name = "(none)"
+		}
+		parts[i] = fmt.Sprintf("%s %d", name, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if asked := websocket.Subprotocols(r); len(asked) > 0 {
+		ok := false
+		for _, p := range asked {
+			if p == SubprotocolJSON || p == SubprotocolMsgpack {
+				ok = true
+			}
+		}
+		if !ok {
+			http.Error(w, fmt.Sprintf("unsupported subprotocol %q; use %s or %s", strings.Join(asked, ", "), SubprotocolMsgpack, SubprotocolJSON), http.StatusBadRequest)
+			return
+		}
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return // the upgrader has answered the client
+	}
+	cd, err := codecFor(ws.Subprotocol())
+	if err != nil { // cannot happen: the upgrader only picks ours
+		ws.Close()
+		return
+	}
+	c := newConn(s, ws, cd)
+	s.mu.Lock()
+	if s.draining.Load() {
+		s.mu.Unlock()
+		c.closeNow(closeCodeGoingAway, closeReasonShutdown)
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.connWG.Add(1)
+	s.mu.Unlock()
+	s.log.Debug("connection opened", "remote", r.RemoteAddr, "encoding", cd.name())
+	go func() {
+		defer s.connWG.Done()
+		c.run()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		s.log.Debug("connection closed", "remote", r.RemoteAddr)
+	}()
+}
+
+// Serve accepts connections on ln until ctx is done, then shuts down
+// gracefully: no new connections, in-flight requests finish, clients get
+// close code 1001. It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, drainTimeout time.Duration) error {
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	s.draining.Store(true)
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("stop listener: %w", err)
+	}
+	return s.Shutdown(sctx)
+}
+
+// Shutdown drains every connection: each stops reading, finishes its
+// in-flight requests, and closes with 1001. It waits until all are closed or
+// ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.drain()
+	}
+	done := make(chan struct{})
+	go func() { s.connWG.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.abort()
+		}
+		return fmt.Errorf("shutdown: %d connection(s) still busy: %w", len(conns), ctx.Err())
+	}
+}
