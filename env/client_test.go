@@ -72,9 +72,9 @@ type client struct {
 	ws      *websocket.Conn
 	msgpack bool
 
-	mu      sync.Mutex
-	nextID  int64
-	waiting map[int64]chan map[string]any
+	mu       sync.Mutex
+	nextID   int64
+	waiting  map[int64]chan map[string]any
 	untagged chan map[string]any
 	readErr  chan error
 }
@@ -193,6 +193,14 @@ func (c *client) wait(ch chan map[string]any) map[string]any {
 	case m := <-ch:
 		return m
 	case err := <-c.readErr:
+		// Replies are delivered before the next frame is read, so one that
+		// came before the end is already in ch.
+		select {
+		case m := <-ch:
+			c.readErr <- err
+			return m
+		default:
+		}
 		c.t.Fatalf("connection ended: %v", err)
 	case <-time.After(20 * time.Second):
 		c.t.Fatal("no reply within 20s")

@@ -137,7 +137,7 @@ func (e *Engine) OpenEpisodes() int {
 // toolset is a task's tools, by the name the model calls, with their schemas.
 type toolset struct {
 	byName  map[string]*toolexec.Tool
-	schemas []any // OpenAI function tools, decoded so both encodings carry them as values
+	schemas []ToolSchema
 	names   []string
 }
 
@@ -157,15 +157,12 @@ func (e *Engine) toolsetFor(t *tasks.Task) (*toolset, error) {
 		}
 		ts.byName[name] = tool
 		ts.names = append(ts.names, name)
-		raw, err := json.Marshal(tool.FunctionTool())
-		if err != nil {
+		var params any
+		if err := json.Unmarshal(tool.Manifest.Parameters, &params); err != nil {
 			return nil, fmt.Errorf("task %s: tool %s schema: %w", t.ID, name, err)
 		}
-		var schema any
-		if err := json.Unmarshal(raw, &schema); err != nil {
-			return nil, fmt.Errorf("task %s: tool %s schema: %w", t.ID, name, err)
-		}
-		ts.schemas = append(ts.schemas, schema)
+		ts.schemas = append(ts.schemas, ToolSchema{Type: "function",
+			Function: ToolFunction{Name: name, Description: tool.Manifest.Description, Parameters: params}})
 	}
 	actual, _ := e.toolsets.LoadOrStore(t.ID, ts)
 	return actual.(*toolset), nil

@@ -148,13 +148,27 @@ type EpisodeLimits struct {
 	DeadlineSeconds float64 `json:"deadline_s"`
 }
 
+// ToolSchema is an OpenAI function-tool schema as sent on the wire.
+type ToolSchema struct {
+	Type     string       `json:"type"`
+	Function ToolFunction `json:"function"`
+}
+
+// ToolFunction is the function part of a ToolSchema. Parameters is the
+// tool's JSON Schema as a decoded value, so both encodings carry it as data.
+type ToolFunction struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Parameters  any    `json:"parameters"`
+}
+
 // ResetResult answers reset: the initial conversation and the toolset.
 type ResetResult struct {
 	Episode        string        `json:"episode"`
 	TaskID         string        `json:"task_id"`
 	Domain         string        `json:"domain,omitempty"`
 	Messages       []Message     `json:"messages"`
-	Tools          []any         `json:"tools"`
+	Tools          []ToolSchema  `json:"tools"`
 	ToolCallFormat string        `json:"tool_call_format"`
 	Limits         EpisodeLimits `json:"limits"`
 	Seed           *uint64       `json:"seed,omitempty"`

@@ -18,7 +18,7 @@ type Trajectory struct {
 	Domain         string         `json:"domain,omitempty"`
 	Split          string         `json:"split,omitempty"`
 	Messages       []Message      `json:"messages"`
-	Tools          []any          `json:"tools"`
+	Tools          []ToolSchema   `json:"tools"`
 	ToolCalls      []CallRecord   `json:"tool_calls"`
 	ToolCallFormat string         `json:"tool_call_format"`
 	Turns          int            `json:"turns"`

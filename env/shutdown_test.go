@@ -1,0 +1,133 @@
+package env
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/tasks"
+	"github.com/dive-env/dive/toolexec"
+)
+
+// slowEngine serves one task whose only tool sleeps for the given milliseconds.
+func slowEngine(t *testing.T, callTimeout time.Duration) *Engine {
+	t.Helper()
+	reg := toolexec.NewRegistry(toolexec.Options{CallTimeout: callTimeout})
+	sleep := toolexec.ExecutorFunc(func(ctx context.Context, args json.RawMessage) (any, error) {
+		var a struct {
+			MS int `json:"ms"`
+		}
+		if err := json.Unmarshal(args, &a); err != nil {
+			return nil, err
+		}
+		select {
+		case <-time.After(time.Duration(a.MS) * time.Millisecond):
+			return map[string]any{"slept_ms": a.MS}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	err := reg.Register(toolexec.Manifest{ID: "test.time.sleep", Name: "sleep", Domain: "test", Description: "Sleep for ms milliseconds.",
+		Parameters: json.RawMessage(`{"type":"object","required":["ms"],"properties":{"ms":{"type":"integer","minimum":0,"maximum":10000}}}`)}, sleep, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := tasks.NewSet([]tasks.Task{{ID: "slow", Question: "Sleep, then say done.", GroundTruth: "done", Tools: []string{"test.time.sleep"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := NewEngine(DefaultEngineConfig(), set, reg, reward.NewRegistry(), nil, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// TestGracefulShutdown: on shutdown, in-flight steps finish and are
+// answered, then clients get close code 1001, and Serve returns nil.
+func TestGracefulShutdown(t *testing.T) {
+	srv := NewServer(slowEngine(t, 0), DefaultServerConfig(), quietLogger())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln, 10*time.Second) }()
+	url := "ws://" + ln.Addr().String() + EndpointPath
+
+	const episodes = 20
+	c := dial(t, url, SubprotocolMsgpack)
+	var steps []chan map[string]any
+	for i := 0; i < episodes; i++ {
+		ep := c.result(OpReset, map[string]any{"task_id": "slow"})["episode"]
+		_, ch := c.send(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant",
+			"tool_calls": []any{openAICall("s", "sleep", map[string]any{"ms": 300})}}})
+		steps = append(steps, ch)
+	}
+	time.Sleep(50 * time.Millisecond) // the steps are now sleeping in their tool
+	start := time.Now()
+	cancel()
+	for i, ch := range steps {
+		r := c.wait(ch)
+		res, _ := r["result"].(map[string]any)
+		if res == nil || !strings.Contains(res["messages"].([]any)[0].(map[string]any)["content"].(string), "slept_ms") {
+			t.Fatalf("in-flight step %d was not finished: %v", i, r)
+		}
+	}
+	select {
+	case err := <-c.readErr:
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+			t.Fatalf("connection ended with %v, want close 1001", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no close frame after drain")
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve returned %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("drain took %v", took)
+	}
+	if _, _, err := websocket.DefaultDialer.Dial(url, nil); err == nil {
+		t.Fatal("new connections accepted after shutdown")
+	}
+}
+
+// TestToolDeadlineIsAScoredFailure: a tool past its deadline returns a
+// timeout tool message, and the step returns on time.
+func TestToolDeadlineIsAScoredFailure(t *testing.T) {
+	srv := NewServer(slowEngine(t, 50*time.Millisecond), DefaultServerConfig(), quietLogger())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = srv.Serve(ctx, ln, time.Second) }()
+	c := dial(t, "ws://"+ln.Addr().String()+EndpointPath, SubprotocolJSON)
+	ep := c.result(OpReset, map[string]any{"task_id": "slow"})["episode"]
+	start := time.Now()
+	r := c.result(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant",
+		"tool_calls": []any{openAICall("s", "sleep", map[string]any{"ms": 5000})}}})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("step took %v despite a 50ms tool deadline", took)
+	}
+	info := r["info"].(map[string]any)["tool_calls"].([]any)[0].(map[string]any)
+	if info["error"].(map[string]any)["kind"] != string(toolexec.ErrTimeout) {
+		t.Fatalf("call info = %v", info)
+	}
+}
