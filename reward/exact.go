@@ -115,7 +115,7 @@ type Answer struct {
 
 var (
 	answerTag   = regexp.MustCompile(`(?is)<answer>(.*?)</answer>`)
-	finalAnswer = regexp.MustCompile(`(?im)^\W*final answer\W*[:：]\s*(.+)$`)
+	finalAnswer = regexp.MustCompile(`(?im)^\W*final answer\W*?[:：][\s*_]*(.+?)[\s*_]*$`)
 	thinkBlock  = regexp.MustCompile(`(?is)<think>.*?</think>`)
 )
 

@@ -1,9 +1,10 @@
 package tasks
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -201,9 +202,8 @@ func AssignSplits(ts []Task, fractions []SplitFraction, seed uint64) error {
 	sorted := append([]SplitFraction(nil), fractions...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	for i := range ts {
-		h := fnv.New64a()
-		fmt.Fprintf(h, "%d/%s", seed, ts[i].ID)
-		u := float64(h.Sum64()>>11) / float64(1<<53)
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%d/%s", seed, ts[i].ID)))
+		u := float64(binary.BigEndian.Uint64(sum[:8])>>11) / float64(1<<53)
 		acc := 0.0
 		ts[i].Split = sorted[len(sorted)-1].Name
 		for _, f := range sorted {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // evaluate computes an arithmetic expression: numbers (with exponents),
@@ -16,6 +17,9 @@ func evaluate(expr string) (float64, error) {
 	p := &calcParser{src: expr}
 	p.next()
 	v, err := p.parseSum()
+	if p.err != nil {
+		return 0, p.err
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -151,6 +155,7 @@ func (p *calcParser) next() {
 		return
 	}
 	c := p.src[p.pos]
+	r, _ := utf8.DecodeRuneInString(p.src[p.pos:])
 	switch {
 	case c >= '0' && c <= '9' || c == '.':
 		end := p.pos
@@ -176,9 +181,9 @@ func (p *calcParser) next() {
 		}
 		p.pos = end
 		p.tok = token{kind: tokNum, text: text, num: v, pos: start}
-	case unicode.IsLetter(rune(c)) || c == '_':
+	case c < utf8.RuneSelf && (unicode.IsLetter(r) || c == '_'):
 		end := p.pos
-		for end < len(p.src) && (unicode.IsLetter(rune(p.src[end])) || isDigit(p.src[end]) || p.src[end] == '_') {
+		for end < len(p.src) && p.src[end] < utf8.RuneSelf && (unicode.IsLetter(rune(p.src[end])) || isDigit(p.src[end]) || p.src[end] == '_') {
 			end++
 		}
 		p.tok = token{kind: tokIdent, text: p.src[p.pos:end], pos: start}
@@ -195,10 +200,11 @@ func (p *calcParser) next() {
 				return
 			}
 		}
-		p.tok = token{kind: tokOp, text: string(c), pos: start}
-		p.pos++
+		_, size := utf8.DecodeRuneInString(p.src[p.pos:])
+		p.tok = token{kind: tokOp, text: p.src[p.pos : p.pos+size], pos: start}
+		p.pos += size
 		if p.err == nil {
-			p.err = fmt.Errorf("unexpected character %q at position %d", c, start+1)
+			p.err = fmt.Errorf("unexpected character %q at position %d", r, start+1)
 		}
 	}
 }

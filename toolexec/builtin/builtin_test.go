@@ -1,0 +1,224 @@
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/dive-env/dive/toolexec"
+)
+
+type schemaShape struct {
+	Required   []string `json:"required"`
+	Properties map[string]struct {
+		Type string `json:"type"`
+	} `json:"properties"`
+}
+
+// TestManifestsMatchReference checks that every built-in tool that the DIVE
+// reference release also has keeps its id, name, domain, parameter names,
+// types and required list, so reference tasks run against our executors.
+func TestManifestsMatchReference(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "shared", "dive-reference", "tools")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("DIVE reference manifests not found at %s (../shared is absent)", dir)
+	}
+	ref, err := toolexec.ReadManifests(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]toolexec.Manifest{}
+	for _, m := range ref {
+		byID[m.ID] = m
+	}
+	matched := 0
+	for _, ours := range Manifests() {
+		theirs, ok := byID[ours.ID]
+		if !ok {
+			continue
+		}
+		matched++
+		if ours.Name != theirs.Name || ours.Domain != theirs.Domain {
+			t.Errorf("%s: name/domain %s/%s, reference %s/%s", ours.ID, ours.Name, ours.Domain, theirs.Name, theirs.Domain)
+		}
+		var a, b schemaShape
+		if err := json.Unmarshal(ours.Parameters, &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(theirs.Parameters, &b); err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(a.Required)
+		sort.Strings(b.Required)
+		if strings.Join(a.Required, ",") != strings.Join(b.Required, ",") {
+			t.Errorf("%s: required %v, reference %v", ours.ID, a.Required, b.Required)
+		}
+		for name, p := range b.Properties {
+			q, ok := a.Properties[name]
+			if !ok {
+				t.Errorf("%s: reference parameter %q missing", ours.ID, name)
+			} else if q.Type != p.Type {
+				t.Errorf("%s: parameter %q has type %q, reference %q", ours.ID, name, q.Type, p.Type)
+			}
+		}
+		for name := range a.Properties {
+			if _, ok := b.Properties[name]; !ok {
+				t.Errorf("%s: parameter %q is not in the reference", ours.ID, name)
+			}
+		}
+	}
+	if matched < 15 {
+		t.Fatalf("only %d built-ins share an id with the reference", matched)
+	}
+}
+
+func TestBuiltinTools(t *testing.T) {
+	reg, err := NewRegistry(toolexec.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.Len() < 11 {
+		t.Fatalf("%d built-in tools, want at least 11", reg.Len())
+	}
+	tests := []struct {
+		tool string
+		args string
+		want map[string]any // fields of the JSON output
+		err  string         // substring of the error, when the call must fail
+	}{
+		{"bio_seq_translate", `{"sequence": "ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG"}`, map[string]any{"protein": "MAIVMGR*KGAR*"}, ""},
+		{"bio_seq_translate", `{"sequence": "ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "to_stop": true}`, map[string]any{"protein": "MAIVMGR"}, ""},
+		{"bio_seq_translate", `{"sequence": "ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "table": 2}`, map[string]any{"protein": "MAIVMGRWKGAR*", "table_name": "Vertebrate Mitochondrial"}, ""},
+		{"bio_seq_translate", `{"sequence": "ATGAAATAA", "cds": true}`, map[string]any{"protein": "MK"}, ""},
+		{"bio_seq_translate", `{"sequence": "ATGAAA", "cds": true}`, nil, "not a stop codon"},
+		{"bio_seq_translate", `{"sequence": "ATGAAA", "table": 7}`, nil, "unknown genetic code table 7"},
+		{"bio_seq_reverse_complement", `{"sequence": "ATGCGT"}`, map[string]any{"result": "ACGCAT"}, ""},
+		{"bio_seq_complement", `{"sequence": "ATGCGT", "operation": "complement"}`, map[string]any{"result": "TACGCA"}, ""},
+		{"bio_seq_complement", `{"sequence": "AUGC"}`, map[string]any{"result": "GCAU"}, ""},
+		{"bio_seq_complement_rna", `{"sequence": "AUGC"}`, map[string]any{"result": "UACG"}, ""},
+		{"bio_seq_reverse_complement_rna", `{"sequence": "AUGC"}`, map[string]any{"result": "GCAU"}, ""},
+		{"bio_seq_transcribe", `{"sequence": "ATGC"}`, map[string]any{"result": "AUGC"}, ""},
+		{"bio_seq_transcribe", `{"sequence": "AUGC", "operation": "back_transcribe"}`, map[string]any{"result": "ATGC"}, ""},
+		{"bio_seq_back_transcribe", `{"sequence": "AUGC"}`, map[string]any{"result": "ATGC"}, ""},
+		{"bio_seq_count", `{"sequence": "AAAA", "subsequence": "AA"}`, map[string]any{"count": 2.0}, ""},
+		{"bio_seq_count", `{"sequence": "AAAA", "subsequence": "AA", "overlap": true}`, map[string]any{"count": 3.0}, ""},
+		{"bio_sequtils_gc_content", `{"sequence": "ACTGN"}`, map[string]any{"gc_fraction": 0.4, "gc_percent": 40.0}, ""},
+		{"bio_sequtils_gc_content", `{"sequence": "ACTGN", "ambiguous": "remove"}`, map[string]any{"gc_fraction": 0.5}, ""},
+		{"bio_sequtils_seq3", `{"sequence": "MAIVMGR"}`, map[string]any{"result": "MetAlaIleValMetGlyArg"}, ""},
+		{"bio_sequtils_seq1", `{"sequence": "MetAlaIle"}`, map[string]any{"result": "MAI"}, ""},
+		{"codon_table_standard", `{}`, map[string]any{"id": 1.0, "name": "Standard"}, ""},
+		{"codon_table_by_id", `{"table_id": 11}`, map[string]any{"id": 11.0, "name": "Bacterial"}, ""},
+		{"codon_table_by_id", `{"table_id": 8}`, nil, "unknown genetic code table 8"},
+		{"protparam_molecular_weight", `{"sequence": "PETER"}`, map[string]any{"molecular_weight": 630.6481}, ""},
+		{"protparam_isoelectric_point", `{"sequence": "PETER"}`, map[string]any{"isoelectric_point": 4.532079887390137}, ""},
+		{"protparam_aromaticity", `{"sequence": "FWYA"}`, map[string]any{"aromaticity": 0.75}, ""},
+		{"protparam_analysis", `{"sequence": "PETER"}`, map[string]any{"instability_index": 81.28, "stable": false}, ""},
+		{"pdb_calc_angle", `{"v1": [1, 0, 0], "v2": [0, 0, 0], "v3": [0, 1, 0]}`, map[string]any{"angle_degrees": 90.0}, ""},
+		{"pdb_calc_dihedral", `{"v1": [1, 0, 0], "v2": [0, 0, 0], "v3": [0, 1, 0], "v4": [0, 1, 1]}`, map[string]any{"dihedral_degrees": -90.0}, ""},
+		{"calculator", `{"expression": "2^10 - 24"}`, map[string]any{"result": 1000.0}, ""},
+		{"calculator", `{"expression": "1/0"}`, nil, "division by zero"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.tool, func(t *testing.T) {
+			tool, err := reg.Resolve(tc.tool)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := reg.Call(context.Background(), tool, json.RawMessage(tc.args))
+			if tc.err != "" {
+				if res.Err == nil || !strings.Contains(res.Err.Message, tc.err) {
+					t.Fatalf("%s(%s) = %+v, want error %q", tc.tool, tc.args, res, tc.err)
+				}
+				return
+			}
+			if res.Err != nil {
+				t.Fatalf("%s(%s): %v", tc.tool, tc.args, res.Err)
+			}
+			var out map[string]any
+			if err := json.Unmarshal([]byte(res.Output), &out); err != nil {
+				t.Fatalf("output is not a JSON object: %s", res.Output)
+			}
+			for k, want := range tc.want {
+				got := out[k]
+				if f, ok := want.(float64); ok {
+					if g, ok := got.(float64); !ok || math.Abs(g-f) > 1e-9*math.Max(1, math.Abs(f)) {
+						t.Errorf("%s: %s = %v, want %v", tc.tool, k, got, want)
+					}
+					continue
+				}
+				if got != want {
+					t.Errorf("%s: %s = %v, want %v", tc.tool, k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestCalculator(t *testing.T) {
+	tests := []struct {
+		expr string
+		want float64
+		err  string
+	}{
+		{expr: "1 + 2 * 3", want: 7},
+		{expr: "(1 + 2) * 3", want: 9},
+		{expr: "2 ^ 3 ^ 2", want: 512},
+		{expr: "2 ** 10", want: 1024},
+		{expr: "-2 ^ 2", want: -4},
+		{expr: "2 ^ -1", want: 0.5},
+		{expr: "7 // 2 + 7 % 2", want: 4},
+		{expr: "-7 % 3", want: 2},
+		{expr: "1.5e3 + 1_000", want: 2500},
+		{expr: "sqrt(16) + abs(-2) + floor(2.7) + ceil(2.1)", want: 11},
+		{expr: "log(e) + ln(1) + log10(1000) + log2(8) + log(8, 2)", want: 10},
+		{expr: "round(2.675, 2)", want: 2.68},
+		{expr: "round(2.5)", want: 2},
+		{expr: "max(1, 5, 3) - min(4, 2)", want: 3},
+		{expr: "factorial(5)", want: 120},
+		{expr: "degrees(pi)", want: 180},
+		{expr: "sin(pi / 2) + cos(0)", want: 2},
+		{expr: "hypot(3, 4) * 2", want: 10},
+		{expr: "10 × 3 ÷ 2 − 1", want: 14},
+		{expr: "1000 * (1 + 5/100) ^ 10", want: 1628.894626777442},
+		{expr: "1 / 0", err: "division by zero"},
+		{expr: "sqrt(-1)", err: "undefined"},
+		{expr: "foo(1)", err: "unknown function"},
+		{expr: "x + 1", err: "unknown name"},
+		{expr: "1 +", err: "ends too early"},
+		{expr: "(1 + 2", err: "missing ')'"},
+		{expr: "1 2", err: "unexpected"},
+		{expr: "1 $ 2", err: "unexpected character"},
+		{expr: "max()", err: "arguments"},
+		{expr: "10 ^ 400", err: "not a finite number"},
+		{expr: strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300), err: "nests too deeply"},
+	}
+	for _, tc := range tests {
+		got, err := evaluate(tc.expr)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("evaluate(%q) = %v, %v; want error %q", tc.expr, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || math.Abs(got-tc.want) > 1e-9*math.Max(1, math.Abs(tc.want)) {
+			t.Errorf("evaluate(%q) = %v, %v; want %v", tc.expr, got, err, tc.want)
+		}
+	}
+}
+
+func FuzzCalculator(f *testing.F) {
+	for _, s := range []string{"1+2", "sqrt(2)^2", "((1))", "-1e308*10", "round(1.005, 2)", "max(1,2,3)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		v, err := evaluate(expr)
+		if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			t.Fatalf("evaluate(%q) = %v without error", expr, v)
+		}
+	})
+}
