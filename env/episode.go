@@ -131,6 +131,7 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	runCtx, cancel := context.WithDeadline(ctx, ep.deadline)
 	defer cancel()
 	var wg sync.WaitGroup
+	var pending []int // calls to run
 	overBudget := false
 	for i := range calls {
 		c := &calls[i]
@@ -143,17 +144,25 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 			overBudget = true
 			results[i] = toolexec.Failed(toolexec.ErrCallLimit, "not run: the episode's budget of %d tool calls is spent", ep.limits.MaxToolCalls)
 		default:
-			tool, ok := ep.tools.byName[c.Name]
-			if !ok {
+			if _, ok := ep.tools.byName[c.Name]; !ok {
 				results[i] = toolexec.Failed(toolexec.ErrUnknownTool, "unknown tool %q; available tools: %s", c.Name, strings.Join(ep.sortedToolNames(), ", "))
 				continue
 			}
-			wg.Add(1)
-			go func(i int, tool *toolexec.Tool, args string) {
-				defer wg.Done()
-				results[i] = e.tools.Call(runCtx, tool, []byte(args))
-			}(i, tool, c.Arguments)
+			pending = append(pending, i)
 		}
+	}
+	// Calls run concurrently; the last one runs on this goroutine.
+	for n, i := range pending {
+		tool, args := ep.tools.byName[calls[i].Name], []byte(calls[i].Arguments)
+		if n == len(pending)-1 {
+			results[i] = e.tools.Call(runCtx, tool, args)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = e.tools.Call(runCtx, tool, args)
+		}()
 	}
 	wg.Wait()
 	ep.toolCalls += len(calls)

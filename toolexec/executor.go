@@ -17,6 +17,28 @@ type Executor interface {
 	Execute(ctx context.Context, args json.RawMessage) (any, error)
 }
 
+// Inline is implemented by executors whose calls are in-process, CPU-bound
+// and bounded by their (schema-validated) input, so they finish promptly on
+// their own. The registry runs them on the caller's goroutine, saving a
+// goroutine per call; all others run on a goroutine of their own, watched
+// under the call's deadline.
+type Inline interface {
+	Executor
+	// Inline reports whether calls may run on the caller's goroutine.
+	Inline() bool
+}
+
+// InlineFunc adapts a function to an Executor that runs inline (see Inline).
+type InlineFunc func(ctx context.Context, args json.RawMessage) (any, error)
+
+// Execute calls f.
+func (f InlineFunc) Execute(ctx context.Context, args json.RawMessage) (any, error) {
+	return f(ctx, args)
+}
+
+// Inline implements Inline.
+func (f InlineFunc) Inline() bool { return true }
+
 // ExecutorFunc adapts a function to the Executor interface.
 type ExecutorFunc func(ctx context.Context, args json.RawMessage) (any, error)
 

@@ -296,6 +296,9 @@ func (r *Registry) call(ctx context.Context, t *Tool, args json.RawMessage) Resu
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 	defer cancel()
+	if in, ok := t.exec.(Inline); ok && in.Inline() {
+		return r.runInline(ctx, t, args)
+	}
 
 	type outcome struct {
 		value any
@@ -319,15 +322,32 @@ func (r *Registry) call(ctx context.Context, t *Tool, args json.RawMessage) Resu
 		switch {
 		case o.panic != nil:
 			return Failed(ErrPanic, "%s crashed: %v", t.Manifest.Name, o.panic)
-		case o.err != nil:
-			return Failed(ErrToolFailed, "%v", o.err)
 		}
-		text, err := renderOutput(o.value)
-		if err != nil {
-			return Failed(ErrToolFailed, "%s returned a result that cannot be encoded: %v", t.Manifest.Name, err)
-		}
-		return capOutput(text, r.opts.MaxResultBytes)
+		return r.finish(t, o.value, o.err)
 	}
+}
+
+// runInline runs an Inline executor on this goroutine, recovering a panic.
+func (r *Registry) runInline(ctx context.Context, t *Tool, args json.RawMessage) (res Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = Failed(ErrPanic, "%s crashed: %v", t.Manifest.Name, p)
+		}
+	}()
+	v, err := t.exec.Execute(ctx, args)
+	return r.finish(t, v, err)
+}
+
+// finish turns an executor's outcome into a capped Result.
+func (r *Registry) finish(t *Tool, v any, err error) Result {
+	if err != nil {
+		return Failed(ErrToolFailed, "%v", err)
+	}
+	text, err := renderOutput(v)
+	if err != nil {
+		return Failed(ErrToolFailed, "%s returned a result that cannot be encoded: %v", t.Manifest.Name, err)
+	}
+	return capOutput(text, r.opts.MaxResultBytes)
 }
 
 func renderOutput(v any) (string, error) {

@@ -216,3 +216,25 @@ func TestParseManifestLayouts(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineExecutor(t *testing.T) {
+	r := NewRegistry(DefaultOptions())
+	m := Manifest{ID: "t.t.inline", Name: "inline", Parameters: json.RawMessage(`{"type":"object","properties":{"boom":{"type":"boolean"}}}`)}
+	exec := InlineFunc(func(_ context.Context, args json.RawMessage) (any, error) {
+		if strings.Contains(string(args), "true") {
+			var m map[string]int
+			m["x"]++ // nil map write: a real panic
+		}
+		return map[string]int{"ok": 1}, nil
+	})
+	if err := r.Register(m, exec, ""); err != nil {
+		t.Fatal(err)
+	}
+	tool, _ := r.Get(m.ID)
+	if res := r.Call(context.Background(), tool, json.RawMessage(`{}`)); res.Err != nil || res.Output != `{"ok":1}` {
+		t.Fatalf("inline call: %+v", res)
+	}
+	if res := r.Call(context.Background(), tool, json.RawMessage(`{"boom": true}`)); res.Err == nil || res.Err.Kind != ErrPanic {
+		t.Fatalf("inline panic: %+v", res)
+	}
+}

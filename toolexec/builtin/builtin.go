@@ -71,7 +71,8 @@ func splitID(id string) (domain, group, name string) {
 // Register adds every built-in tool to r.
 func Register(r *toolexec.Registry) error {
 	for _, d := range definitions() {
-		if err := r.Register(d.manifest(), toolexec.ExecutorFunc(d.run), ""); err != nil {
+		// Built-ins are in-process and bounded by their validated input: run inline.
+		if err := r.Register(d.manifest(), toolexec.InlineFunc(d.run), ""); err != nil {
 			return fmt.Errorf("register built-in tools: %w", err)
 		}
 	}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/dive-env/dive/internal/defaults"
+)
+
+func runCLI(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	out, _, err := runCLI(t, "version")
+	if err != nil || !strings.HasPrefix(out, "dive ") || !strings.Contains(out, "dive.v1") {
+		t.Fatalf("version: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, "help")
+	if err != nil || !strings.Contains(out, "dive serve") {
+		t.Fatalf("help: %q %v", out, err)
+	}
+	var ue *usageError
+	for _, args := range [][]string{{}, {"frobnicate"}, {"tasks"}, {"tools", "juggle"}, {"tasks", "show"}, {"serve", "extra"}} {
+		if _, _, err := runCLI(t, args...); !errors.As(err, &ue) {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestToolsList(t *testing.T) {
+	out, _, err := runCLI(t, "tools", "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []toolRow
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 21 {
+		t.Fatalf("%d built-in tools listed, want 21", len(rows))
+	}
+	for _, r := range rows {
+		if r.ID == "" || r.Name == "" || r.Domain == "" || r.Executor != "builtin" || !r.Executable || r.Reason != "" {
+			t.Fatalf("row %+v", r)
+		}
+	}
+	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "1 tool(s), 1 executable here") {
+		t.Fatalf("tools list --domain general: %q %v", out, err)
+	}
+
+	ref := filepath.Join("..", "..", "..", "shared", "dive-reference", "tools")
+	if _, err := os.Stat(ref); err != nil {
+		t.Skipf("DIVE reference manifests not found at %s (../shared is absent)", ref)
+	}
+	out, _, err = runCLI(t, "tools", "list", "--manifests", ref, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows = nil
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	perDomain := map[string][2]int{}
+	for _, r := range rows {
+		c := perDomain[r.Domain]
+		c[0]++
+		if r.Executable {
+			c[1]++
+		} else if r.Reason == "" {
+			t.Fatalf("%s cannot run and gives no reason", r.ID)
+		}
+		perDomain[r.Domain] = c
+	}
+	// 373 reference tools + the calculator; 21 built-ins run here.
+	want := map[string][2]int{"general": {5, 1}, "biological": {61, 20}, "academic": {50, 0}, "medical": {89, 0}, "financial": {169, 0}}
+	total := 0
+	for d, w := range want {
+		total += w[0]
+		if perDomain[d] != w {
+			t.Errorf("domain %s: %v (listed, executable), want %v", d, perDomain[d], w)
+		}
+	}
+	if len(rows) != total {
+		t.Errorf("%d tools listed, want %d", len(rows), total)
+	}
+}
+
+func TestToolsCall(t *testing.T) {
+	out, _, err := runCLI(t, "tools", "call", "calculator", `{"expression": "6*7"}`)
+	if err != nil || !strings.Contains(out, `"result": 42`) {
+		t.Fatalf("call: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, "tools", "call", "biological.bio_seq.bio_seq_translate", `{"sequence": "ATGGCCTAA", "to_stop": true}`)
+	if err != nil || !strings.Contains(out, `"protein": "MA"`) {
+		t.Fatalf("call by id: %q %v", out, err)
+	}
+	if _, _, err := runCLI(t, "tools", "call", "calculator", `{"expr": "1"}`); err == nil || !strings.Contains(err.Error(), "invalid_arguments") {
+		t.Fatalf("bad arguments: %v", err)
+	}
+	if _, _, err := runCLI(t, "tools", "call", "nope"); err == nil || !strings.Contains(err.Error(), "unknown tool") {
+		t.Fatalf("unknown tool: %v", err)
+	}
+}
+
+func TestTasksCommands(t *testing.T) {
+	out, _, err := runCLI(t, "tasks", "list", "--json", "--split", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sums []map[string]any
+	if err := json.Unmarshal([]byte(out), &sums); err != nil {
+		t.Fatal(err)
+	}
+	if len(sums) == 0 || len(sums) >= 60 {
+		t.Fatalf("%d test tasks", len(sums))
+	}
+	for _, s := range sums {
+		if s["split"] != "test" || s["ground_truth"] != nil {
+			t.Fatalf("summary %v", s)
+		}
+	}
+	out, _, err = runCLI(t, "tasks", "show", "dive-default-translate-1")
+	if err != nil || !strings.Contains(out, "ground truth:") || !strings.Contains(out, "bio_seq_translate") {
+		t.Fatalf("show: %q %v", out, err)
+	}
+	if _, _, err := runCLI(t, "tasks", "show", "nope"); err == nil {
+		t.Fatal("show of a missing task succeeded")
+	}
+
+	dir := t.TempDir()
+	good := filepath.Join(dir, "defaults.jsonl")
+	if err := os.WriteFile(good, defaults.TasksJSONL, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCLI(t, "tasks", "validate", good)
+	if err != nil || !strings.Contains(out, "60 task(s) in 1 file(s): 0 error(s), 0 warning(s)") {
+		t.Fatalf("validate good: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, "tasks", "validate", "testdata/bad_tasks.jsonl")
+	if err == nil {
+		t.Fatal("validate accepted a bad file")
+	}
+	for _, want := range []string{"bad_tasks.jsonl:2: error: task fine: duplicate uuid", `bad_tasks.jsonl:3: error: task ghost: tool "web_search": unknown tool`, "2 error(s)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = runCLI(t, "tasks", "validate", "--json", "testdata/bad_tasks.jsonl")
+	var problems []map[string]any
+	if err := json.Unmarshal([]byte(out), &problems); err != nil || len(problems) != 2 {
+		t.Fatalf("validate --json: %q %v", out, err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the server and read from the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServe starts `dive serve` with no configuration but a free port, plays
+// one episode, then stops it the way SIGTERM does.
+func TestServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs) }()
+	addrRE := regexp.MustCompile(`url=ws://([0-9.:]+)/v1/env`)
+	var addr string
+	for deadline := time.Now().Add(10 * time.Second); addr == ""; time.Sleep(10 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %s", logs.String())
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "tasks loaded:   60") {
+		t.Fatalf("status page: %s", page)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/v1/env", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"id": 1, "op": "reset", "params": map[string]any{"task_id": "dive-default-compound_interest-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	var reply map[string]any
+	if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
+		t.Fatalf("reset: %v %v", reply, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(logs.String(), "dive stopped cleanly") {
+		t.Fatalf("logs: %s", logs.String())
+	}
+}
+
+func TestServeRefusesBadTasks(t *testing.T) {
+	_, stderr, err := runCLI(t, "serve", "--addr", "127.0.0.1:0", "--tasks", "testdata/bad_tasks.jsonl")
+	if err == nil || !strings.Contains(stderr, "duplicate uuid") {
+		t.Fatalf("serve with bad tasks: %v, %q", err, stderr)
+	}
+}

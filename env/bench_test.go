@@ -1,0 +1,171 @@
+package env
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// benchStepRequest is a one-tool step: the model calls the calculator once.
+func benchStepRequest(episode string) map[string]any {
+	return map[string]any{"id": 1, "op": OpStep, "params": map[string]any{"episode": episode, "message": map[string]any{
+		"role": "assistant", "content": "",
+		"tool_calls": []any{map[string]any{"id": "c1", "type": "function",
+			"function": map[string]any{"name": "calculator", "arguments": `{"expression": "17 * 23"}`}}},
+	}}}
+}
+
+func benchEncode(b *testing.B, useMsgpack bool, v any) []byte {
+	if useMsgpack {
+		data, err := msgpack.Marshal(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkStepRoundTrip measures one step with one built-in tool call, over
+// loopback, client and server in this process: write the frame, read the reply.
+func BenchmarkStepRoundTrip(b *testing.B) {
+	for _, enc := range encodings {
+		b.Run(enc.name, func(b *testing.B) {
+			te := newTestEnv(b, nil, nil)
+			d := websocket.Dialer{Subprotocols: []string{enc.subprotocol}}
+			ws, _, err := d.Dial(te.url, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ws.Close()
+			mt := websocket.TextMessage
+			useMsgpack := enc.subprotocol == SubprotocolMsgpack
+			if useMsgpack {
+				mt = websocket.BinaryMessage
+			}
+			reset := map[string]any{"id": 0, "op": OpReset, "params": map[string]any{"task_id": "dive-default-compound_interest-1",
+				"options": map[string]any{"max_turns": 1 << 30, "max_tool_calls": 1 << 30}}}
+			if err := ws.WriteMessage(mt, benchEncode(b, useMsgpack, reset)); err != nil {
+				b.Fatal(err)
+			}
+			_, reply, err := ws.ReadMessage()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var r struct {
+				Result struct {
+					Episode string `json:"episode" msgpack:"episode"`
+				} `json:"result" msgpack:"result"`
+			}
+			if useMsgpack {
+				err = msgpack.Unmarshal(reply, &r)
+			} else {
+				err = json.Unmarshal(reply, &r)
+			}
+			if err != nil || r.Result.Episode == "" {
+				b.Fatalf("reset reply %q: %v", reply, err)
+			}
+			frame := benchEncode(b, useMsgpack, benchStepRequest(r.Result.Episode))
+			b.SetBytes(int64(len(frame)))
+			b.ReportAllocs()
+			first := true
+			for b.Loop() {
+				if err := ws.WriteMessage(mt, frame); err != nil {
+					b.Fatal(err)
+				}
+				_, reply, err := ws.ReadMessage()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if first {
+					first = false
+					if !bytes.Contains(reply, []byte("391")) || bytes.Contains(reply, []byte(`"error"`)) {
+						b.Fatalf("step reply %q", reply)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEchoMsgpack is the ceiling for BenchmarkStepRoundTrip: a bare
+// gorilla/websocket server that decodes each msgpack frame and encodes it
+// back, with the same client loop and a frame of the same size.
+func BenchmarkEchoMsgpack(b *testing.B) {
+	up := websocket.Upgrader{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			var v map[string]any
+			if err := msgpack.Unmarshal(data, &v); err != nil {
+				return
+			}
+			out, err := msgpack.Marshal(v)
+			if err != nil {
+				return
+			}
+			if err := ws.WriteMessage(websocket.BinaryMessage, out); err != nil {
+				return
+			}
+		}
+	}))
+	defer hs.Close()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	frame := benchEncode(b, true, benchStepRequest("ep-0123abcd-1"))
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := ws.WriteMessage(websocket.BinaryMessage, frame); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ws.ReadMessage(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeStep measures decoding one step request frame (envelope and
+// params) in each encoding.
+func BenchmarkDecodeStep(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		c    codec
+	}{{"json", jsonCodec{}}, {"msgpack", msgpackCodec{}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			frame := benchEncode(b, tc.name == "msgpack", benchStepRequest("ep-0123abcd-1"))
+			b.ReportAllocs()
+			for b.Loop() {
+				env, err := tc.c.decodeEnvelope(frame)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var p StepParams
+				if err := tc.c.decodeParams(env.Params, &p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,67 @@
+package env
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzDecodeFrame feeds arbitrary bytes to both codecs: decoding may fail,
+// but never panic, and whatever decodes can be decoded into every params type.
+func FuzzDecodeFrame(f *testing.F) {
+	for _, s := range []string{
+		`{"id": 1, "op": "hello"}`,
+		`{"id": "a", "op": "step", "params": {"episode": "e", "message": {"role": "assistant", "content": [{"type": "text", "text": "hi"}], "tool_calls": [{"id": "1", "function": {"name": "f", "arguments": {"x": 1}}}]}}}`,
+		`{"id": 2, "op": "batch", "params": {"requests": [{"id": 3, "op": "reset", "params": {"task_id": "t"}}]}}`,
+		"\x83\xa2id\x01\xa2op\xa5hello\xa6params\xc0",
+		"\x82\xa2id\xa1x\xa2op\xa4step",
+	} {
+		f.Add([]byte(s))
+	}
+	codecs := []codec{jsonCodec{}, msgpackCodec{}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, c := range codecs {
+			env, err := c.decodeEnvelope(data)
+			if err != nil {
+				continue
+			}
+			for _, p := range []any{&map[string]any{}, &TasksListParams{}, &SampleSpec{}, &ResetParams{}, &StepParams{}, &EpisodeParams{}} {
+				_ = c.decodeParams(env.Params, p)
+			}
+			if frames, err := c.splitBatch(env.Params); err == nil {
+				for _, fr := range frames {
+					_, _ = c.decodeEnvelope(fr)
+				}
+			}
+		}
+	})
+}
+
+// FuzzParseHermes checks that any model text parses into content and calls,
+// every call either named or carrying a reason for the model.
+func FuzzParseHermes(f *testing.F) {
+	for _, s := range []string{
+		"plain answer",
+		"<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1}}</tool_call>",
+		"x<tool_call>{\"name\": \"f\", \"arguments\": \"{\\\"a\\\": 1}\"}</tool_call>y<tool_call>{bad</tool_call>",
+		"<tool_call>{\"name\": \"f\"",
+		"<tool_call></tool_call><tool_call>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		content, calls := parseHermes(text)
+		for _, c := range calls {
+			if c.Name == "" && c.Err == "" {
+				t.Fatalf("call without name or error in %q", text)
+			}
+		}
+		if len(calls) == 0 && content != strings.TrimSpace(text) {
+			t.Fatalf("text without calls changed: %q -> %q", text, content)
+		}
+		// Every block is a call, except that an unclosed block swallows the rest.
+		opens := strings.Count(text, hermesOpen)
+		if len(calls) > opens || (opens > 0 && len(calls) == 0) {
+			t.Fatalf("%d calls for %d blocks in %q", len(calls), opens, text)
+		}
+	})
+}
