@@ -53,29 +53,36 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 			if useMsgpack {
 				mt = websocket.BinaryMessage
 			}
-			reset := map[string]any{"id": 0, "op": OpReset, "params": map[string]any{"task_id": "dive-default-compound_interest-1",
-				"options": map[string]any{"max_turns": 1 << 30, "max_tool_calls": 1 << 30}}}
-			if err := ws.WriteMessage(mt, benchEncode(b, useMsgpack, reset)); err != nil {
-				b.Fatal(err)
+			// Episodes of 16 one-tool steps, as in training; a new episode is
+			// reset when one ends (timed with the steps: StopTimer would stop the world).
+			const turns = 16
+			reset := benchEncode(b, useMsgpack, map[string]any{"id": 0, "op": OpReset, "params": map[string]any{
+				"task_id": "dive-default-compound_interest-1", "options": map[string]any{"max_turns": turns, "max_tool_calls": turns}}})
+			newEpisode := func() []byte {
+				if err := ws.WriteMessage(mt, reset); err != nil {
+					b.Fatal(err)
+				}
+				_, reply, err := ws.ReadMessage()
+				if err != nil {
+					b.Fatal(err)
+				}
+				var r struct {
+					Result struct {
+						Episode string `json:"episode" msgpack:"episode"`
+					} `json:"result" msgpack:"result"`
+				}
+				if useMsgpack {
+					err = msgpack.Unmarshal(reply, &r)
+				} else {
+					err = json.Unmarshal(reply, &r)
+				}
+				if err != nil || r.Result.Episode == "" {
+					b.Fatalf("reset reply %q: %v", reply, err)
+				}
+				return benchEncode(b, useMsgpack, benchStepRequest(r.Result.Episode))
 			}
-			_, reply, err := ws.ReadMessage()
-			if err != nil {
-				b.Fatal(err)
-			}
-			var r struct {
-				Result struct {
-					Episode string `json:"episode" msgpack:"episode"`
-				} `json:"result" msgpack:"result"`
-			}
-			if useMsgpack {
-				err = msgpack.Unmarshal(reply, &r)
-			} else {
-				err = json.Unmarshal(reply, &r)
-			}
-			if err != nil || r.Result.Episode == "" {
-				b.Fatalf("reset reply %q: %v", reply, err)
-			}
-			frame := benchEncode(b, useMsgpack, benchStepRequest(r.Result.Episode))
+			frame := newEpisode()
+			step := 0
 			b.SetBytes(int64(len(frame)))
 			b.ReportAllocs()
 			first := true
@@ -92,6 +99,9 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 					if !bytes.Contains(reply, []byte("391")) || bytes.Contains(reply, []byte(`"error"`)) {
 						b.Fatalf("step reply %q", reply)
 					}
+				}
+				if step++; step%turns == 0 {
+					frame = newEpisode() // timed too: one reset per 16 steps
 				}
 			}
 		})

@@ -222,8 +222,7 @@ func TestInlineExecutor(t *testing.T) {
 	m := Manifest{ID: "t.t.inline", Name: "inline", Parameters: json.RawMessage(`{"type":"object","properties":{"boom":{"type":"boolean"}}}`)}
 	exec := InlineFunc(func(_ context.Context, args json.RawMessage) (any, error) {
 		if strings.Contains(string(args), "true") {
-			var m map[string]int
-			m["x"]++ // nil map write: a real panic
+			panic("inline boom")
 		}
 		return map[string]int{"ok": 1}, nil
 	})
