@@ -164,8 +164,14 @@ func (jsonCodec) decodeParams(raw []byte, v any) error {
 }
 
 func (c jsonCodec) splitBatch(raw []byte) ([][]byte, error) {
+	return splitBatchAs[json.RawMessage](c, raw)
+}
+
+// splitBatchAs decodes a batch's params with codec c, keeping each request
+// encoded as the codec's raw-message type R.
+func splitBatchAs[R ~[]byte](c codec, raw []byte) ([][]byte, error) {
 	var b struct {
-		Requests []json.RawMessage `json:"requests"`
+		Requests []R `json:"requests"`
 	}
 	if err := c.decodeParams(raw, &b); err != nil {
 		return nil, err
@@ -222,17 +228,7 @@ func (msgpackCodec) decodeParams(raw []byte, v any) error {
 }
 
 func (c msgpackCodec) splitBatch(raw []byte) ([][]byte, error) {
-	var b struct {
-		Requests []msgpack.RawMessage `json:"requests"`
-	}
-	if err := c.decodeParams(raw, &b); err != nil {
-		return nil, err
-	}
-	out := make([][]byte, len(b.Requests))
-	for i, r := range b.Requests {
-		out[i] = r
-	}
-	return out, nil
+	return splitBatchAs[msgpack.RawMessage](c, raw)
 }
 
 var msgpackBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -131,3 +131,61 @@ func TestToolDeadlineIsAScoredFailure(t *testing.T) {
 		t.Fatalf("call info = %v", info)
 	}
 }
+
+// TestBackpressureAndFrameLimit: with one request in flight allowed, steps of
+// different episodes run one after another; a frame over the limit closes
+// the connection with 1009.
+func TestBackpressureAndFrameLimit(t *testing.T) {
+	cfg := DefaultServerConfig()
+	cfg.MaxInFlight = 1
+	cfg.MaxFrameBytes = 4096
+	srv := NewServer(slowEngine(t, 0), cfg, quietLogger())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = srv.Serve(ctx, ln, time.Second) }()
+	url := "ws://" + ln.Addr().String() + EndpointPath
+
+	c := dial(t, url, SubprotocolJSON)
+	if lim := c.result(OpHello, nil)["limits"].(map[string]any); lim["max_in_flight"] != 1.0 || lim["max_frame_bytes"] != 4096.0 {
+		t.Fatalf("limits %v", lim)
+	}
+	var eps []any
+	for i := 0; i < 3; i++ {
+		eps = append(eps, c.result(OpReset, map[string]any{"task_id": "slow"})["episode"])
+	}
+	start := time.Now()
+	var chans []chan map[string]any
+	for _, ep := range eps {
+		_, ch := c.send(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant",
+			"tool_calls": []any{openAICall("s", "sleep", map[string]any{"ms": 100})}}})
+		chans = append(chans, ch)
+	}
+	for _, ch := range chans {
+		if r := c.wait(ch); r["error"] != nil {
+			t.Fatal(r["error"])
+		}
+	}
+	if took := time.Since(start); took < 300*time.Millisecond {
+		t.Fatalf("3 steps of 100ms with 1 in flight took %v: not serialized", took)
+	}
+
+	big := dial(t, url, SubprotocolJSON)
+	big.writeFrame([]byte(`{"id": 1, "op": "hello", "params": {"pad": "` + strings.Repeat("x", 8192) + `"}}`))
+	select {
+	case err := <-big.readErr:
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
+			t.Fatalf("oversized frame: %v, want close 1009", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("oversized frame did not close the connection")
+	}
+	// The other connection is unaffected.
+	if c.result(OpHello, nil)["protocol"] != ProtocolVersion {
+		t.Fatal("a misbehaving client affected another connection")
+	}
+}

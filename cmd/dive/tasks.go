@@ -41,12 +41,7 @@ func tasksList(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ts, problems, err := loadTasks(files, nil)
-	if err != nil {
-		printProblems(stderr, problems)
-		return err
-	}
-	set, err := tasks.NewSet(ts)
+	set, err := loadSet(files, stderr)
 	if err != nil {
 		return err
 	}
@@ -70,6 +65,17 @@ func tasksList(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// loadSet reads task files (or the embedded set) into a Set, printing every
+// problem when there are errors. Tool references are not checked here.
+func loadSet(files []string, stderr io.Writer) (*tasks.Set, error) {
+	ts, problems, err := loadTasks(files, nil)
+	if err != nil {
+		printProblems(stderr, problems)
+		return nil, err
+	}
+	return tasks.NewSet(ts)
+}
+
 func truncate(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -90,12 +96,7 @@ func tasksShow(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("tasks show needs exactly one task id")
 	}
-	ts, problems, err := loadTasks(files, nil)
-	if err != nil {
-		printProblems(stderr, problems)
-		return err
-	}
-	set, err := tasks.NewSet(ts)
+	set, err := loadSet(files, stderr)
 	if err != nil {
 		return err
 	}
