@@ -12,13 +12,6 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-func sprintf(format string, args ...any) string {
-	if len(args) == 0 {
-		return format
-	}
-	return fmt.Sprintf(format, args...)
-}
-
 // RequestID is a client-chosen request id: a string or an integer, echoed
 // unchanged in the reply.
 type RequestID struct {

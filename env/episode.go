@@ -174,10 +174,7 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 		info := CallInfo{ID: c.ID, Name: c.Name, DurationMS: ms(r.Duration), Truncated: r.Truncated, OutputBytes: r.OriginalBytes}
 		rec := CallRecord{Turn: ep.turns, ID: c.ID, Name: c.Name, Arguments: c.Arguments, DurationMS: info.DurationMS, Truncated: r.Truncated}
 		if r.Err != nil {
-			info.Error = &struct {
-				Kind    string `json:"kind"`
-				Message string `json:"message"`
-			}{string(r.Err.Kind), r.Err.Message}
+			info.Error = r.Err
 			rec.ErrorKind = string(r.Err.Kind)
 		}
 		res.Info.ToolCalls = append(res.Info.ToolCalls, info)

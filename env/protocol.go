@@ -8,8 +8,11 @@
 package env
 
 import (
+	"fmt"
+
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
+	"github.com/dive-env/dive/toolexec"
 )
 
 // Protocol names and websocket subprotocols.
@@ -58,7 +61,7 @@ type Error struct {
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 func errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // Response is one reply frame (or one entry of a batch reply).
@@ -184,15 +187,12 @@ type StepParams struct {
 
 // CallInfo reports one tool call of a step.
 type CallInfo struct {
-	ID         string  `json:"id"`
-	Name       string  `json:"name"`
-	DurationMS float64 `json:"duration_ms"`
-	Error      *struct {
-		Kind    string `json:"kind"`
-		Message string `json:"message"`
-	} `json:"error,omitempty"`
-	Truncated   bool `json:"truncated,omitempty"`
-	OutputBytes int  `json:"output_bytes"`
+	ID          string              `json:"id"`
+	Name        string              `json:"name"`
+	DurationMS  float64             `json:"duration_ms"`
+	Error       *toolexec.CallError `json:"error,omitempty"`
+	Truncated   bool                `json:"truncated,omitempty"`
+	OutputBytes int                 `json:"output_bytes"`
 }
 
 // StepInfo is the per-step detail of a step result.
