@@ -11,6 +11,7 @@ Usage: /usr/bin/python3 scripts/gen_biodata.py > toolexec/builtin/biodata_gen.go
 import Bio
 from Bio.Data import CodonTable, IUPACData
 from Bio.SeqUtils import ProtParamData
+from Bio.Data import PDBData
 
 
 def go_str(s):
@@ -81,4 +82,42 @@ lines.append("var extendedProteinValues = map[byte]string{")
 for k in sorted(IUPACData.extended_protein_values):
     lines.append(f"\t'{k}': {go_str(IUPACData.extended_protein_values[k])},")
 lines.append("}")
+
+
+def go_str_map(name, doc, table):
+    out = [f"// {name} {doc}", f"var {name} = map[string]string{{"]
+    for k in sorted(table):
+        out.append(f"\t{go_str(k)}: {go_str(table[k])},")
+    out.append("}")
+    return "\n".join(out)
+
+
+for name, doc, table in [
+    ("pdbProtein3to1", "maps the 20 standard residue names of PDB files to one-letter codes.", PDBData.protein_letters_3to1),
+    ("pdbProtein3to1Extended", "maps standard and modified amino acid residue names to one-letter codes.", PDBData.protein_letters_3to1_extended),
+    ("pdbNucleic3to1", "maps standard nucleotide residue names of PDB files to one-letter codes.", PDBData.nucleic_letters_3to1),
+    ("pdbNucleic3to1Extended", "maps standard and modified nucleotide residue names to one-letter codes.", PDBData.nucleic_letters_3to1_extended),
+]:
+    lines.append("")
+    lines.append(go_str_map(name, doc, table))
+
+lines.append("")
+lines.append("// iupacLetters are the IUPAC alphabets, as Bio.Data.IUPACData names them.")
+lines.append("var iupacLetters = map[string]string{")
+for k in ["protein_letters", "extended_protein_letters", "ambiguous_dna_letters", "unambiguous_dna_letters",
+          "extended_dna_letters", "ambiguous_rna_letters", "unambiguous_rna_letters"]:
+    lines.append(f"\t{go_str(k)}: {go_str(getattr(IUPACData, k))},")
+lines.append("}")
+lines.append("")
+lines.append(go_str_map("ambiguousRNAValues", "maps IUPAC RNA codes to the bases they stand for.", IUPACData.ambiguous_rna_values))
+lines.append("")
+lines.append(go_str_map("proteinLetters1to3", "maps one-letter amino acid codes to three-letter codes.", IUPACData.protein_letters_1to3))
+for name, doc, table in [
+    ("dnaWeightsAverage", "holds average masses of DNA nucleotides (Da).", IUPACData.unambiguous_dna_weights),
+    ("dnaWeightsMonoisotopic", "holds monoisotopic masses of DNA nucleotides (Da).", IUPACData.monoisotopic_unambiguous_dna_weights),
+    ("rnaWeightsAverage", "holds average masses of RNA nucleotides (Da).", IUPACData.unambiguous_rna_weights),
+    ("rnaWeightsMonoisotopic", "holds monoisotopic masses of RNA nucleotides (Da).", IUPACData.monoisotopic_unambiguous_rna_weights),
+]:
+    lines.append("")
+    lines.append(go_float_map(name, doc, table))
 print("\n".join(lines))

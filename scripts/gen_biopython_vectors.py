@@ -16,7 +16,9 @@ from Bio import BiopythonWarning
 from Bio.Data import CodonTable
 from Bio.PDB.vectors import Vector, calc_angle, calc_dihedral
 from Bio.Seq import Seq
-from Bio.SeqUtils import gc_fraction, seq1, seq3
+from Bio.SeqUtils import GC123, GC_skew, gc_fraction, nt_search, seq1, seq3
+from Bio.PDB.Polypeptide import is_aa, is_nucleic
+from Bio.SeqFeature import CompoundLocation, SimpleLocation
 from Bio.SeqUtils.ProtParam import ProteinAnalysis
 
 warnings.simplefilter("ignore", BiopythonWarning)
@@ -35,7 +37,8 @@ def outcome(fn):
 
 
 vectors = {"biopython": Bio.__version__, "translate": [], "complement": [], "gc_fraction": [],
-           "count": [], "protein": [], "seq3": [], "seq1": [], "codon_tables": [], "geometry": []}
+           "count": [], "protein": [], "seq3": [], "seq1": [], "codon_tables": [], "geometry": [],
+           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": []}
 
 dna_cases = ["ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "atgaaacgcattagcaccaccattaccaccaccattaccacaggtaacggtgcgggctga",
              "AUGGCCAUUGUAAUGGGCCGCUGAAAGGGUGCCCGAUAG", "ATGNNNTAR", "ATGTANRAYSAR", "GCT---GCA", "ATGCATGCAT",
@@ -100,5 +103,48 @@ for _ in range(8):
     v = [Vector(*p) for p in pts]
     vectors["geometry"].append({"points": pts, "angle": calc_angle(v[0], v[1], v[2]),
                                 "dihedral": calc_dihedral(v[0], v[1], v[2], v[3])})
+
+for seq, sub in [("ATGCGATCGATG", "ATG"), ("AAAAA", "AA"), ("MKLLVVS", "LV"), ("ACGT", "GG"), (rand_seq("ACGT", 200), "GA")]:
+    for start, end in [(0, None), (3, None), (2, 9)]:
+        hi = len(seq) if end is None else end
+        positions, i = [], seq.find(sub, start, hi)
+        while i != -1:
+            positions.append(i)
+            i = seq.find(sub, i + 1, hi)
+        vectors["find"].append({"sequence": seq, "subsequence": sub, "start": start, "end": end,
+                                "first": Seq(seq).find(sub, start, hi), "all": positions})
+
+for seq in ["ATGAAACGCTAG", "atgGCnNNt", "ACG", "ACGTA", rand_seq("ACGTN", 90), "NNNNNN"]:
+    vectors["gc123"].append({"sequence": seq, "result": outcome(lambda: list(GC123(seq)))})
+
+for seq, w in [(rand_seq("ACGT", 250), 100), ("GGGGCCCAAT", 3), ("AATTAATT", 4), (rand_seq("ACGTgc", 57), 10)]:
+    vectors["gc_skew"].append({"sequence": seq, "window": w, "result": GC_skew(seq, w)})
+
+for seq in ["ATGAAACGCTAGGGATCCAAT", rand_seq("ACGT", 61), rand_seq("ACGT", 62), "ATGCA"]:
+    for table in (1, 2, 11):
+        rc = str(Seq(seq).reverse_complement())
+        frames = {}
+        for f in range(3):
+            fwd = seq[f:]
+            rev = rc[f:]
+            frames[str(f + 1)] = str(Seq(fwd[: len(fwd) - len(fwd) % 3]).translate(table))
+            frames[str(-(f + 1))] = str(Seq(rev[: len(rev) - len(rev) % 3]).translate(table))
+        vectors["six_frame"].append({"sequence": seq, "table": table, "frames": frames})
+
+for seq, sub in [("ATGCGATCGATCGATG", "GATC"), ("AAAAAA", "AA"), ("GAATTCGAGTTC", "GANTTC"), ("ACGTACGT", "RY"), ("ACGT", "TTT")]:
+    vectors["nt_search"].append({"sequence": seq, "subsequence": sub, "result": nt_search(seq, sub)})
+
+for res in ["ALA", "gly", "MSE", "SEP", "HOH", "DA", "A", "U", "PSU", "5MC", "ZZZ", "DT", "UNK", "pro"]:
+    # Residue names as a Residue object gives them: left-justified to 3 characters.
+    name = f"{res:<3s}"
+    vectors["residues"].append({"residue": res, "is_aa": is_aa(name), "is_aa_standard": is_aa(name, standard=True),
+                                "is_nucleic": is_nucleic(name), "is_nucleic_standard": is_nucleic(name, standard=True)})
+
+target = "ATCGATCGATCGATCGGGCCAATT"
+for parts in [[(2, 8, None)], [(3, 10, -1)], [(0, 24, -1)], [(0, 4, 1), (10, 14, 1)], [(0, 4, -1), (10, 14, -1)], [(1, 5, 1), (7, 12, -1), (15, 20, None)]]:
+    locs = [SimpleLocation(a, b, strand=st) for a, b, st in parts]
+    loc = locs[0] if len(locs) == 1 else CompoundLocation(locs)
+    vectors["locations"].append({"sequence": target, "parts": [{"start": a, "end": b, "strand": st} for a, b, st in parts],
+                                 "extracted": str(loc.extract(Seq(target)))})
 
 print(json.dumps(vectors, indent=1, sort_keys=True))

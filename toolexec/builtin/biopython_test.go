@@ -259,3 +259,158 @@ func TestGeometryMatchesBiopython(t *testing.T) {
 		}
 	}
 }
+
+// moreVectors are the vectors of the search, composition and structure tools.
+type moreVectors struct {
+	Find []struct {
+		Sequence, Subsequence string
+		Start                 int   `json:"start"`
+		End                   *int  `json:"end"`
+		First                 int   `json:"first"`
+		All                   []int `json:"all"`
+	} `json:"find"`
+	GC123 []struct {
+		Sequence string `json:"sequence"`
+		Result   struct {
+			OK    []float64 `json:"ok"`
+			Error string    `json:"error"`
+		} `json:"result"`
+	} `json:"gc123"`
+	GCSkew []struct {
+		Sequence string    `json:"sequence"`
+		Window   int       `json:"window"`
+		Result   []float64 `json:"result"`
+	} `json:"gc_skew"`
+	SixFrame []struct {
+		Sequence string            `json:"sequence"`
+		Table    int               `json:"table"`
+		Frames   map[string]string `json:"frames"`
+	} `json:"six_frame"`
+	NTSearch []struct {
+		Sequence, Subsequence string
+		Result                []any `json:"result"`
+	} `json:"nt_search"`
+	Residues []struct {
+		Residue           string `json:"residue"`
+		IsAA              bool   `json:"is_aa"`
+		IsAAStandard      bool   `json:"is_aa_standard"`
+		IsNucleic         bool   `json:"is_nucleic"`
+		IsNucleicStandard bool   `json:"is_nucleic_standard"`
+	} `json:"residues"`
+	Locations []struct {
+		Sequence  string     `json:"sequence"`
+		Parts     []location `json:"parts"`
+		Extracted string     `json:"extracted"`
+	} `json:"locations"`
+}
+
+func loadMoreVectors(t *testing.T) *moreVectors {
+	t.Helper()
+	data, err := os.ReadFile("testdata/biopython_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v moreVectors
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Find) == 0 || len(v.Locations) == 0 {
+		t.Fatal("vectors are missing; regenerate with scripts/gen_biopython_vectors.py")
+	}
+	return &v
+}
+
+func TestSearchMatchesBiopython(t *testing.T) {
+	v := loadMoreVectors(t)
+	for _, c := range v.Find {
+		end := len(c.Sequence)
+		if c.End != nil {
+			end = *c.End
+		}
+		first, all := findAll(c.Sequence, c.Subsequence, c.Start, end)
+		if first != c.First || !reflect.DeepEqual(all, append([]int{}, c.All...)) {
+			t.Errorf("find(%s, %s, %d, %d) = %d %v, want %d %v", c.Sequence, c.Subsequence, c.Start, end, first, all, c.First, c.All)
+		}
+	}
+	for _, c := range v.NTSearch {
+		pattern, positions, err := ntSearch(c.Sequence, c.Subsequence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []any{pattern}
+		for _, p := range positions {
+			got = append(got, float64(p))
+		}
+		if !reflect.DeepEqual(got, c.Result) {
+			t.Errorf("nt_search(%s, %s) = %v, want %v", c.Sequence, c.Subsequence, got, c.Result)
+		}
+	}
+}
+
+func TestCompositionMatchesBiopython(t *testing.T) {
+	v := loadMoreVectors(t)
+	for _, c := range v.GC123 {
+		got, err := gc123(c.Sequence)
+		if c.Result.Error != "" {
+			if err == nil {
+				t.Errorf("GC123(%s) = %v, Biopython raises %s", c.Sequence, got, c.Result.Error)
+			}
+			continue
+		}
+		for i := range got {
+			if err != nil || !closeTo(got[i], c.Result.OK[i], 1e-12) {
+				t.Errorf("GC123(%s) = %v %v, want %v", c.Sequence, got, err, c.Result.OK)
+				break
+			}
+		}
+	}
+	for _, c := range v.GCSkew {
+		got := gcSkew(c.Sequence, c.Window)
+		if len(got) != len(c.Result) {
+			t.Fatalf("GC_skew(%s, %d): %d windows, want %d", c.Sequence, c.Window, len(got), len(c.Result))
+		}
+		for i := range got {
+			if !closeTo(got[i], c.Result[i], 1e-12) {
+				t.Errorf("GC_skew window %d = %v, want %v", i, got[i], c.Result[i])
+			}
+		}
+	}
+	for _, c := range v.SixFrame {
+		frames, err := sixFrames(c.Sequence, c.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, want := range c.Frames {
+			key := k
+			if k[0] != '-' {
+				key = "+" + k
+			}
+			if frames[key] != want {
+				t.Errorf("six_frame(%s, %d)[%s] = %s, want %s", c.Sequence, c.Table, key, frames[key], want)
+			}
+		}
+	}
+}
+
+func TestStructureMatchesBiopython(t *testing.T) {
+	v := loadMoreVectors(t)
+	for _, c := range v.Residues {
+		if isAA(c.Residue, false) != c.IsAA || isAA(c.Residue, true) != c.IsAAStandard ||
+			isNucleic(c.Residue, false) != c.IsNucleic || isNucleic(c.Residue, true) != c.IsNucleicStandard {
+			t.Errorf("residue %s differs from Biopython: %+v", c.Residue, c)
+		}
+	}
+	for _, c := range v.Locations {
+		var got string
+		for _, p := range c.Parts {
+			s, err := p.extract(c.Sequence)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += s
+		}
+		if got != c.Extracted {
+			t.Errorf("extract %v = %s, want %s", c.Parts, got, c.Extracted)
+		}
+	}
+}

@@ -371,6 +371,7 @@ func definitions() []definition {
 			}),
 		},
 	}
+	defs = append(defs, searchDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
