@@ -6,7 +6,7 @@ they need (NCBI genetic codes, residue masses, ProtParam scales) are published
 reference data. This script reads them from an installed Biopython
 (Debian: apt-get install python3-biopython) so the Go tables match it exactly.
 
-Usage: /usr/bin/python3 scripts/gen_biodata.py > toolexec/builtin/biodata_gen.go
+Usage: /usr/bin/python3 scripts/gen_biodata.py | gofmt > toolexec/builtin/biodata_gen.go
 """
 import Bio
 from Bio.Data import CodonTable, IUPACData

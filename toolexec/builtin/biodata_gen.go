@@ -1803,13 +1803,13 @@ var pdbNucleic3to1Extended = map[string]string{
 
 // iupacLetters are the IUPAC alphabets, as Bio.Data.IUPACData names them.
 var iupacLetters = map[string]string{
-	"protein_letters": "ACDEFGHIKLMNPQRSTVWY",
+	"protein_letters":          "ACDEFGHIKLMNPQRSTVWY",
 	"extended_protein_letters": "ACDEFGHIKLMNPQRSTVWYBXZJUO",
-	"ambiguous_dna_letters": "GATCRYWSMKHBVDN",
-	"unambiguous_dna_letters": "GATC",
-	"extended_dna_letters": "GATCBDSW",
-	"ambiguous_rna_letters": "GAUCRYWSMKHBVDN",
-	"unambiguous_rna_letters": "GAUC",
+	"ambiguous_dna_letters":    "GATCRYWSMKHBVDN",
+	"unambiguous_dna_letters":  "GATC",
+	"extended_dna_letters":     "GATCBDSW",
+	"ambiguous_rna_letters":    "GAUCRYWSMKHBVDN",
+	"unambiguous_rna_letters":  "GAUC",
 }
 
 // ambiguousRNAValues maps IUPAC RNA codes to the bases they stand for.
