@@ -16,6 +16,7 @@ from Bio import BiopythonWarning
 from Bio.Data import CodonTable
 from Bio.PDB.vectors import Vector, calc_angle, calc_dihedral
 from Bio.Seq import Seq
+from Bio import motifs
 from Bio.SeqUtils import GC123, GC_skew, gc_fraction, nt_search, seq1, seq3
 from Bio.PDB.Polypeptide import is_aa, is_nucleic
 from Bio.SeqFeature import CompoundLocation, SimpleLocation
@@ -38,7 +39,7 @@ def outcome(fn):
 
 vectors = {"biopython": Bio.__version__, "translate": [], "complement": [], "gc_fraction": [],
            "count": [], "protein": [], "seq3": [], "seq1": [], "codon_tables": [], "geometry": [],
-           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": []}
+           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": []}
 
 dna_cases = ["ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "atgaaacgcattagcaccaccattaccaccaccattaccacaggtaacggtgcgggctga",
              "AUGGCCAUUGUAAUGGGCCGCUGAAAGGGUGCCCGAUAG", "ATGNNNTAR", "ATGTANRAYSAR", "GCT---GCA", "ATGCATGCAT",
@@ -146,5 +147,18 @@ for parts in [[(2, 8, None)], [(3, 10, -1)], [(0, 24, -1)], [(0, 4, 1), (10, 14,
     loc = locs[0] if len(locs) == 1 else CompoundLocation(locs)
     vectors["locations"].append({"sequence": target, "parts": [{"start": a, "end": b, "strand": st} for a, b, st in parts],
                                  "extracted": str(loc.extract(Seq(target)))})
+
+motif_cases = [(["ACGT", "ACGT", "ACTT"], "ACGT"), (["TACAA", "TACGC", "TACAC", "TACCC", "AACCC", "AATGC", "AATGC"], "ACGT"),
+               (["ACGU", "AGGU"], "ACGU"), (["MKV", "MRV", "LKV"], "ACDEFGHIKLMNPQRSTVWY"), (["ACGT", "ACG"], "ACGT"), (["ACGT", "ACGN"], "ACGT")]
+motif_cases += [([rand_seq("ACGT", 8) for _ in range(rng.randint(2, 9))], "ACGT") for _ in range(12)]
+for instances, alphabet in motif_cases:
+    def build():
+        m = motifs.create(instances, alphabet=alphabet)
+        out = {"counts": {k: list(v) for k, v in m.counts.items()}, "consensus": str(m.consensus),
+               "anticonsensus": str(m.anticonsensus), "pwm": {k: list(v) for k, v in m.counts.normalize().items()}}
+        if alphabet == "ACGT":
+            out["degenerate_consensus"] = str(m.degenerate_consensus)
+        return out
+    vectors["motifs"].append({"instances": instances, "alphabet": alphabet, "result": outcome(build)})
 
 print(json.dumps(vectors, indent=1, sort_keys=True))

@@ -414,3 +414,69 @@ func TestStructureMatchesBiopython(t *testing.T) {
 		}
 	}
 }
+
+func TestMotifsMatchBiopython(t *testing.T) {
+	data, err := os.ReadFile("testdata/biopython_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Motifs []struct {
+			Instances []string `json:"instances"`
+			Alphabet  string   `json:"alphabet"`
+			Result    struct {
+				OK *struct {
+					Counts              map[string][]int     `json:"counts"`
+					Consensus           string               `json:"consensus"`
+					Anticonsensus       string               `json:"anticonsensus"`
+					DegenerateConsensus string               `json:"degenerate_consensus"`
+					PWM                 map[string][]float64 `json:"pwm"`
+				} `json:"ok"`
+				Error string `json:"error"`
+			} `json:"result"`
+		} `json:"motifs"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Motifs) < 10 {
+		t.Fatal("motif vectors missing")
+	}
+	for _, c := range v.Motifs {
+		m, err := newMotif(c.Instances, c.Alphabet)
+		want := c.Result.OK
+		if want == nil {
+			if err == nil {
+				t.Errorf("motif %v accepted; Biopython raises %s", c.Instances, c.Result.Error)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("motif %v: %v", c.Instances, err)
+		}
+		for l, col := range want.Counts {
+			if !reflect.DeepEqual(m.counts[l[0]], col) {
+				t.Errorf("motif %v counts[%s] = %v, want %v", c.Instances, l, m.counts[l[0]], col)
+			}
+		}
+		if got := m.extreme(false); got != want.Consensus {
+			t.Errorf("consensus %v = %s, want %s", c.Instances, got, want.Consensus)
+		}
+		if got := m.extreme(true); got != want.Anticonsensus {
+			t.Errorf("anticonsensus %v = %s, want %s", c.Instances, got, want.Anticonsensus)
+		}
+		if want.DegenerateConsensus != "" {
+			if got := m.degenerateConsensus(); got != want.DegenerateConsensus {
+				t.Errorf("degenerate consensus %v = %s, want %s", c.Instances, got, want.DegenerateConsensus)
+			}
+		}
+		pwm := m.pwm()
+		for l, row := range want.PWM {
+			for i := range row {
+				if !closeTo(pwm[l][i], row[i], 1e-12) {
+					t.Errorf("pwm %v [%s][%d] = %v, want %v", c.Instances, l, i, pwm[l][i], row[i])
+				}
+			}
+		}
+	}
+}

@@ -137,6 +137,10 @@ func TestBuiltinTools(t *testing.T) {
 		{"seqfeature_compound", `{"sequence": "ATCGATCGATCGATCG", "locations": [{"start": 0, "end": 4}, {"start": 10, "end": 14, "strand": -1}]}`, map[string]any{"sequence": "ATCGATCG", "length": 8.0}, ""},
 		{"iupac_data_weights", `{"sequence_type": "dna", "weight_type": "average"}`, nil, ""},
 		{"iupac_data_letters", `{"sequence_type": "protein"}`, nil, ""},
+		{"motifs_create", `{"sequences": ["TACAA", "TACGC", "TACAC", "TACCC", "AACCC", "AATGC", "AATGC"]}`, map[string]any{"consensus": "TACGC", "degenerate_consensus": "WACVC", "length": 5.0}, ""},
+		{"motifs_create", `{"sequences": ["ACGT", "ACG"]}`, nil, "same length"},
+		{"motifs_reverse_complement", `{"sequence": "ATCG"}`, map[string]any{"result": "CGAT"}, ""},
+		{"motifs_reverse_complement_rna", `{"sequence": "AUCG"}`, map[string]any{"result": "CGAU"}, ""},
 		{"calculator", `{"expression": "2^10 - 24"}`, map[string]any{"result": 1000.0}, ""},
 		{"calculator", `{"expression": "1/0"}`, nil, "division by zero"},
 	}

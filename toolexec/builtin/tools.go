@@ -372,6 +372,7 @@ func definitions() []definition {
 		},
 	}
 	defs = append(defs, searchDefinitions()...)
+	defs = append(defs, motifDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
