@@ -39,7 +39,7 @@ def outcome(fn):
 
 vectors = {"biopython": Bio.__version__, "translate": [], "complement": [], "gc_fraction": [],
            "count": [], "protein": [], "seq3": [], "seq1": [], "codon_tables": [], "geometry": [],
-           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": []}
+           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": [], "restriction": []}
 
 dna_cases = ["ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "atgaaacgcattagcaccaccattaccaccaccattaccacaggtaacggtgcgggctga",
              "AUGGCCAUUGUAAUGGGCCGCUGAAAGGGUGCCCGAUAG", "ATGNNNTAR", "ATGTANRAYSAR", "GCT---GCA", "ATGCATGCAT",
@@ -160,5 +160,31 @@ for instances, alphabet in motif_cases:
             out["degenerate_consensus"] = str(m.degenerate_consensus)
         return out
     vectors["motifs"].append({"instances": instances, "alphabet": alphabet, "result": outcome(build)})
+
+from Bio.Data import IUPACData as _IUPAC
+from Bio.Restriction import Restriction as _R
+from Bio.Restriction import Restriction_Dictionary as _RD
+
+
+def plant(site):
+    return "".join(rng.choice(_IUPAC.ambiguous_dna_values[c]) for c in site)
+
+
+by_kind = {}
+for bases, names in sorted(_RD.typedict.values()):
+    by_kind.setdefault(bases[:4], []).extend(sorted(names))
+chosen = sorted({n for names in by_kind.values() for n in names[:6]} | {"EcoRI", "BamHI", "HindIII", "NotI", "BsaI", "BaeI", "SmaI"})
+for name in chosen:
+    enz = getattr(_R, name)
+    site = _RD.rest_dict[name]["site"]
+    rc = str(Seq(site).reverse_complement())
+    parts = [rand_seq("ACGT", rng.randint(0, 40))]
+    for _ in range(rng.randint(1, 4)):
+        parts.append(plant(rng.choice([site, rc])))
+        parts.append(rand_seq("ACGT", rng.randint(0, 40)))
+    for seq in ["".join(parts), plant(site) + rand_seq("ACGT", 30) + plant(site)]:
+        case = {"enzyme": name, "sequence": seq, "search": enz.search(Seq(seq))}
+        case["catalyse"] = outcome(lambda: [str(f) for f in enz.catalyse(Seq(seq))])
+        vectors["restriction"].append(case)
 
 print(json.dumps(vectors, indent=1, sort_keys=True))

@@ -480,3 +480,49 @@ func TestMotifsMatchBiopython(t *testing.T) {
 		}
 	}
 }
+
+func TestRestrictionMatchesBiopython(t *testing.T) {
+	data, err := os.ReadFile("testdata/biopython_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Restriction []struct {
+			Enzyme   string `json:"enzyme"`
+			Sequence string `json:"sequence"`
+			Search   []int  `json:"search"`
+			Catalyse struct {
+				OK    []string `json:"ok"`
+				Error string   `json:"error"`
+			} `json:"catalyse"`
+		} `json:"restriction"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Restriction) < 100 {
+		t.Fatalf("only %d restriction vectors", len(v.Restriction))
+	}
+	for _, c := range v.Restriction {
+		e, err := lookupEnzyme(c.Enzyme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.search(c.Sequence); !reflect.DeepEqual(got, append([]int{}, c.Search...)) {
+			t.Errorf("%s (%s %s %s).search(%s) = %v, Biopython %v", c.Enzyme, e.Cuts, e.Overhang, e.Definition, c.Sequence, got, c.Search)
+		}
+		frags, _, err := e.catalyse(c.Sequence)
+		if c.Catalyse.Error != "" {
+			if err == nil {
+				t.Errorf("%s.catalyse succeeded; Biopython raises %s", c.Enzyme, c.Catalyse.Error)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(frags, c.Catalyse.OK) {
+			t.Errorf("%s.catalyse(%s) = %v %v, Biopython %v", c.Enzyme, c.Sequence, frags, err, c.Catalyse.OK)
+		}
+	}
+	if len(rebaseEnzymes) < 1000 {
+		t.Fatalf("%d enzymes in the REBASE table", len(rebaseEnzymes))
+	}
+}

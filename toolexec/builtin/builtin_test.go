@@ -141,6 +141,11 @@ func TestBuiltinTools(t *testing.T) {
 		{"motifs_create", `{"sequences": ["ACGT", "ACG"]}`, nil, "same length"},
 		{"motifs_reverse_complement", `{"sequence": "ATCG"}`, map[string]any{"result": "CGAT"}, ""},
 		{"motifs_reverse_complement_rna", `{"sequence": "AUCG"}`, map[string]any{"result": "CGAU"}, ""},
+		{"restriction_search", `{"sequence": "GAATTCATGAATTC", "enzyme_name": "EcoRI"}`, map[string]any{"count": 2.0}, ""},
+		{"restriction_catalyse", `{"sequence": "GAATTCATGAATTC", "enzyme_name": "ecori"}`, map[string]any{"enzyme": "EcoRI"}, ""},
+		{"restriction_catalyse", `{"sequence": "ACGT", "enzyme_name": "NoSuchI"}`, nil, "unknown restriction enzyme"},
+		{"restriction_enzyme_info", `{"enzyme_name": "BamHI"}`, map[string]any{"site": "GGATCC", "overhang_type": "Ov5", "palindromic": true}, ""},
+		{"restriction_all_enzymes", `{"search_pattern": "EcoR", "limit": 2}`, map[string]any{"returned": 2.0}, ""},
 		{"calculator", `{"expression": "2^10 - 24"}`, map[string]any{"result": 1000.0}, ""},
 		{"calculator", `{"expression": "1/0"}`, nil, "division by zero"},
 	}

@@ -373,6 +373,7 @@ func definitions() []definition {
 	}
 	defs = append(defs, searchDefinitions()...)
 	defs = append(defs, motifDefinitions()...)
+	defs = append(defs, restrictionDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
