@@ -39,7 +39,7 @@ def outcome(fn):
 
 vectors = {"biopython": Bio.__version__, "translate": [], "complement": [], "gc_fraction": [],
            "count": [], "protein": [], "seq3": [], "seq1": [], "codon_tables": [], "geometry": [],
-           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": [], "restriction": []}
+           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": [], "restriction": [], "pairwise2": []}
 
 dna_cases = ["ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "atgaaacgcattagcaccaccattaccaccaccattaccacaggtaacggtgcgggctga",
              "AUGGCCAUUGUAAUGGGCCGCUGAAAGGGUGCCCGAUAG", "ATGNNNTAR", "ATGTANRAYSAR", "GCT---GCA", "ATGCATGCAT",
@@ -186,5 +186,26 @@ for name in chosen:
         case = {"enzyme": name, "sequence": seq, "search": enz.search(Seq(seq))}
         case["catalyse"] = outcome(lambda: [str(f) for f in enz.catalyse(Seq(seq))])
         vectors["restriction"].append(case)
+
+from Bio import pairwise2
+
+pairs = [("ACCGT", "ACG"), ("AGACCGTT", "ACG"), ("GAATTC", "GATTA"), ("ACGT", "ACGT"), ("A", "T"), ("MKLLVLGLL", "MKVLLGL"),
+         ("ACGTACGTTT", "TTACG"), ("AAAA", "AA"), ("GCATGCU", "GATTACA")]
+pairs += [(rand_seq("ACGT", rng.randint(3, 14)), rand_seq("ACGT", rng.randint(3, 14))) for _ in range(14)]
+for a, b in pairs:
+    for mode in ("global", "local"):
+        for params in ((2, -1, -0.5, -0.1), (1, 0, 0, 0), (5, -4, -10, -0.5), (1, -1, -2, -1)):
+            for end_gaps in (True, False):
+                if mode == "local" and end_gaps:
+                    continue
+                kw = {"penalize_end_gaps": end_gaps}
+                fn = pairwise2.align.globalms if mode == "global" else pairwise2.align.localms
+                alns = fn(a, b, *params, **kw)
+                vectors["pairwise2"].append({
+                    "a": a, "b": b, "mode": mode, "params": list(params), "penalize_end_gaps": end_gaps,
+                    "score": fn(a, b, *params, score_only=True, **kw),
+                    "alignments": [[x.seqA, x.seqB, x.score, x.start, x.end] for x in alns],
+                    "first": [[x.seqA, x.seqB, x.score, x.start, x.end] for x in fn(a, b, *params, one_alignment_only=True, **kw)],
+                })
 
 print(json.dumps(vectors, indent=1, sort_keys=True))

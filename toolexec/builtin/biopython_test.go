@@ -526,3 +526,59 @@ func TestRestrictionMatchesBiopython(t *testing.T) {
 		t.Fatalf("%d enzymes in the REBASE table", len(rebaseEnzymes))
 	}
 }
+
+func TestPairwise2MatchesBiopython(t *testing.T) {
+	data, err := os.ReadFile("testdata/biopython_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Pairwise2 []struct {
+			A, B            string
+			Mode            string    `json:"mode"`
+			Params          []float64 `json:"params"`
+			PenalizeEndGaps bool      `json:"penalize_end_gaps"`
+			Score           float64   `json:"score"`
+			Alignments      [][]any   `json:"alignments"`
+			First           [][]any   `json:"first"`
+		} `json:"pairwise2"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Pairwise2) < 200 {
+		t.Fatalf("only %d pairwise2 vectors", len(v.Pairwise2))
+	}
+	asLists := func(as []alignment) [][]any {
+		out := [][]any{}
+		for _, a := range as {
+			out = append(out, []any{a.SeqA, a.SeqB, a.Score, float64(a.Start), float64(a.End)})
+		}
+		return out
+	}
+	for _, c := range v.Pairwise2 {
+		p := alignParams{Match: c.Params[0], Mismatch: c.Params[1], GapOpen: c.Params[2], GapExt: c.Params[3],
+			PenalizeEndGaps: c.PenalizeEndGaps, Global: c.Mode == "global", GapChar: '-'}
+		score, all := pairwiseAlign(c.A, c.B, p)
+		if !closeTo(score, c.Score, 1e-9) {
+			t.Errorf("%s %s/%s %v: score %v, Biopython %v", c.Mode, c.A, c.B, c.Params, score, c.Score)
+		}
+		want := c.Alignments
+		if want == nil {
+			want = [][]any{}
+		}
+		if got := asLists(all); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s %s/%s %v end-gaps=%v:\n got %v\nwant %v", c.Mode, c.A, c.B, c.Params, c.PenalizeEndGaps, got, want)
+			continue
+		}
+		p.OneAlignmentOnly = true
+		_, first := pairwiseAlign(c.A, c.B, p)
+		wantFirst := c.First
+		if wantFirst == nil {
+			wantFirst = [][]any{}
+		}
+		if got := asLists(first); !reflect.DeepEqual(got, wantFirst) {
+			t.Errorf("%s %s/%s %v one_alignment_only: got %v, want %v", c.Mode, c.A, c.B, c.Params, got, wantFirst)
+		}
+	}
+}

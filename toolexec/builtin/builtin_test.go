@@ -146,6 +146,10 @@ func TestBuiltinTools(t *testing.T) {
 		{"restriction_catalyse", `{"sequence": "ACGT", "enzyme_name": "NoSuchI"}`, nil, "unknown restriction enzyme"},
 		{"restriction_enzyme_info", `{"enzyme_name": "BamHI"}`, map[string]any{"site": "GGATCC", "overhang_type": "Ov5", "palindromic": true}, ""},
 		{"restriction_all_enzymes", `{"search_pattern": "EcoR", "limit": 2}`, map[string]any{"returned": 2.0}, ""},
+		{"pairwise2_global_align", `{"sequence_a": "ACCGT", "sequence_b": "ACG"}`, map[string]any{"score": 5.0, "num_alignments": 2.0}, ""},
+		{"pairwise2_local_align", `{"sequence_a": "AGACCGTT", "sequence_b": "ACG", "score_only": true}`, map[string]any{"score": 5.5}, ""},
+		{"pairwise2_globalxx", `{"sequence_a": "ACCGT", "sequence_b": "ACG", "one_alignment_only": true}`, map[string]any{"score": 3.0, "num_alignments": 1.0}, ""},
+		{"pairwise2_localxx", `{"sequence_a": "AGACCGTT", "sequence_b": "ACG"}`, map[string]any{"score": 3.0}, ""},
 		{"calculator", `{"expression": "2^10 - 24"}`, map[string]any{"result": 1000.0}, ""},
 		{"calculator", `{"expression": "1/0"}`, nil, "division by zero"},
 	}

@@ -374,6 +374,7 @@ func definitions() []definition {
 	defs = append(defs, searchDefinitions()...)
 	defs = append(defs, motifDefinitions()...)
 	defs = append(defs, restrictionDefinitions()...)
+	defs = append(defs, pairwiseDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
