@@ -39,7 +39,7 @@ def outcome(fn):
 
 vectors = {"biopython": Bio.__version__, "translate": [], "complement": [], "gc_fraction": [],
            "count": [], "protein": [], "seq3": [], "seq1": [], "codon_tables": [], "geometry": [],
-           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": [], "restriction": [], "pairwise2": []}
+           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": [], "restriction": [], "pairwise2": [], "superimpose": []}
 
 dna_cases = ["ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "atgaaacgcattagcaccaccattaccaccaccattaccacaggtaacggtgcgggctga",
              "AUGGCCAUUGUAAUGGGCCGCUGAAAGGGUGCCCGAUAG", "ATGNNNTAR", "ATGTANRAYSAR", "GCT---GCA", "ATGCATGCAT",
@@ -207,5 +207,25 @@ for a, b in pairs:
                     "alignments": [[x.seqA, x.seqB, x.score, x.start, x.end] for x in alns],
                     "first": [[x.seqA, x.seqB, x.score, x.start, x.end] for x in fn(a, b, *params, one_alignment_only=True, **kw)],
                 })
+
+import numpy
+from Bio.SVDSuperimposer import SVDSuperimposer
+
+for n in (3, 4, 5, 8, 12, 4):
+    ref = numpy.array([[round(rng.uniform(-10, 10), 3) for _ in range(3)] for _ in range(n)])
+    theta = rng.uniform(0, 6.28)
+    rot = numpy.array([[numpy.cos(theta), -numpy.sin(theta), 0], [numpy.sin(theta), numpy.cos(theta), 0], [0, 0, 1]])
+    moved = ref @ rot + numpy.array([rng.uniform(-5, 5) for _ in range(3)])
+    moved += numpy.array([[rng.gauss(0, 0.3) for _ in range(3)] for _ in range(n)])
+    if n == 4 and len(vectors["superimpose"]) > 2:  # a planar set
+        ref[:, 2] = 0.0
+        moved[:, 2] = 1.5
+    sup = SVDSuperimposer()
+    sup.set(ref, moved)
+    sup.run()
+    rot_, tran_ = sup.get_rotran()
+    vectors["superimpose"].append({"reference": ref.tolist(), "coords": moved.tolist(), "rms": sup.get_rms(),
+                                   "init_rms": sup.get_init_rms(), "rotation": rot_.tolist(), "translation": tran_.tolist(),
+                                   "transformed": sup.get_transformed().tolist()})
 
 print(json.dumps(vectors, indent=1, sort_keys=True))

@@ -582,3 +582,53 @@ func TestPairwise2MatchesBiopython(t *testing.T) {
 		}
 	}
 }
+
+func TestSuperimposeMatchesBiopython(t *testing.T) {
+	data, err := os.ReadFile("testdata/biopython_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Superimpose []struct {
+			Reference   [][3]float64 `json:"reference"`
+			Coords      [][3]float64 `json:"coords"`
+			RMS         float64      `json:"rms"`
+			InitRMS     float64      `json:"init_rms"`
+			Rotation    mat3         `json:"rotation"`
+			Translation [3]float64   `json:"translation"`
+			Transformed [][3]float64 `json:"transformed"`
+		} `json:"superimpose"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Superimpose) < 5 {
+		t.Fatal("superimpose vectors missing")
+	}
+	for n, c := range v.Superimpose {
+		got, err := superimpose(c.Reference, c.Coords)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !closeTo(got.RMS, c.RMS, 1e-8) || !closeTo(got.InitialRMS, c.InitRMS, 1e-8) {
+			t.Errorf("case %d: rms %v/%v, Biopython %v/%v", n, got.RMS, got.InitialRMS, c.RMS, c.InitRMS)
+		}
+		for i := 0; i < 3; i++ {
+			for j := 0; j < 3; j++ {
+				if math.Abs(got.Rotation[i][j]-c.Rotation[i][j]) > 1e-7 {
+					t.Errorf("case %d: rotation %v, Biopython %v", n, got.Rotation, c.Rotation)
+				}
+			}
+			if math.Abs(got.Translation[i]-c.Translation[i]) > 1e-6 {
+				t.Errorf("case %d: translation %v, Biopython %v", n, got.Translation, c.Translation)
+			}
+		}
+		for i := range c.Transformed {
+			for k := 0; k < 3; k++ {
+				if math.Abs(got.Transformed[i][k]-c.Transformed[i][k]) > 1e-6 {
+					t.Fatalf("case %d: transformed %v, Biopython %v", n, got.Transformed[i], c.Transformed[i])
+				}
+			}
+		}
+	}
+}

@@ -150,6 +150,8 @@ func TestBuiltinTools(t *testing.T) {
 		{"pairwise2_local_align", `{"sequence_a": "AGACCGTT", "sequence_b": "ACG", "score_only": true}`, map[string]any{"score": 5.5}, ""},
 		{"pairwise2_globalxx", `{"sequence_a": "ACCGT", "sequence_b": "ACG", "one_alignment_only": true}`, map[string]any{"score": 3.0, "num_alignments": 1.0}, ""},
 		{"pairwise2_localxx", `{"sequence_a": "AGACCGTT", "sequence_b": "ACG"}`, map[string]any{"score": 3.0}, ""},
+		{"svd_superimpose", `{"coordinates1": [[0,0,0],[1,0,0],[0,1,0]], "coordinates2": [[0,0,0],[0,1,0],[-1,0,0]]}`, map[string]any{"rms": 0.0, "num_points": 3.0}, ""},
+		{"svd_superimpose", `{"coordinates1": [[0,0,0],[1,0,0],[0,1,0]], "coordinates2": [[0,0,0],[0,1,0],[-1,0,0],[1,1,1]]}`, nil, "must have as many"},
 		{"calculator", `{"expression": "2^10 - 24"}`, map[string]any{"result": 1000.0}, ""},
 		{"calculator", `{"expression": "1/0"}`, nil, "division by zero"},
 	}
@@ -251,4 +253,21 @@ func FuzzCalculator(f *testing.F) {
 			t.Fatalf("evaluate(%q) = %v without error", expr, v)
 		}
 	})
+}
+
+func TestSuperimposeDegenerate(t *testing.T) {
+	line := [][3]float64{{0, 0, 0}, {1, 0, 0}, {2, 0, 0}}
+	same := [][3]float64{{1, 1, 1}, {1, 1, 1}, {1, 1, 1}}
+	for _, pts := range [][][3]float64{line, same} {
+		s, err := superimpose(pts, pts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.RMS > 1e-9 || math.Abs(s.Rotation.det()-1) > 1e-9 {
+			t.Fatalf("degenerate set %v: rms %v, det %v", pts, s.RMS, s.Rotation.det())
+		}
+	}
+	if _, err := superimpose(line, line[:2]); err == nil {
+		t.Fatal("sets of different sizes accepted")
+	}
 }

@@ -375,6 +375,7 @@ func definitions() []definition {
 	defs = append(defs, motifDefinitions()...)
 	defs = append(defs, restrictionDefinitions()...)
 	defs = append(defs, pairwiseDefinitions()...)
+	defs = append(defs, structureDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
