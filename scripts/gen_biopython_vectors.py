@@ -39,7 +39,7 @@ def outcome(fn):
 
 vectors = {"biopython": Bio.__version__, "translate": [], "complement": [], "gc_fraction": [],
            "count": [], "protein": [], "seq3": [], "seq1": [], "codon_tables": [], "geometry": [],
-           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": [], "restriction": [], "pairwise2": [], "superimpose": []}
+           "find": [], "gc123": [], "gc_skew": [], "six_frame": [], "nt_search": [], "residues": [], "locations": [], "motifs": [], "restriction": [], "pairwise2": [], "superimpose": [], "cluster": [], "pca": []}
 
 dna_cases = ["ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG", "atgaaacgcattagcaccaccattaccaccaccattaccacaggtaacggtgcgggctga",
              "AUGGCCAUUGUAAUGGGCCGCUGAAAGGGUGCCCGAUAG", "ATGNNNTAR", "ATGTANRAYSAR", "GCT---GCA", "ATGCATGCAT",
@@ -227,5 +227,28 @@ for n in (3, 4, 5, 8, 12, 4):
     vectors["superimpose"].append({"reference": ref.tolist(), "coords": moved.tolist(), "rms": sup.get_rms(),
                                    "init_rms": sup.get_init_rms(), "rotation": rot_.tolist(), "translation": tran_.tolist(),
                                    "transformed": sup.get_transformed().tolist()})
+
+from Bio import Cluster
+
+datasets = [[[1, 2], [1, 4], [4, 2], [4, 4.5]], [[1, 1, 1], [1, 1, 1], [2, 3, 1]], [[0, 0], [0, 0], [0, 0]]]
+for _ in range(8):
+    rows, cols = rng.randint(3, 9), rng.randint(2, 5)
+    if rng.random() < 0.5:
+        datasets.append([[float(rng.randint(0, 4)) for _ in range(cols)] for _ in range(rows)])  # ties
+    else:
+        datasets.append([[round(rng.uniform(-5, 5), 3) for _ in range(cols)] for _ in range(rows)])
+for data in datasets:
+    arr = numpy.array(data, dtype=float)
+    for transpose in (False, True):
+        for dist in "ebcauxsk":
+            m = Cluster.distancematrix(arr, dist=dist, transpose=transpose)
+            case = {"data": data, "dist": dist, "transpose": transpose, "matrix": [list(r) for r in m], "trees": {}}
+            for method in "smac":
+                tree = Cluster.treecluster(arr, method=method, dist=dist, transpose=transpose)
+                case["trees"][method] = [[tree[i].left, tree[i].right, tree[i].distance] for i in range(len(tree))]
+            vectors["cluster"].append(case)
+    mean, coords, comps, eig = Cluster.pca(arr)
+    vectors["pca"].append({"data": data, "column_mean": mean.tolist(), "coordinates": coords.tolist(),
+                           "components": comps.tolist(), "eigenvalues": eig.tolist()})
 
 print(json.dumps(vectors, indent=1, sort_keys=True))

@@ -53,8 +53,8 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 45 {
-		t.Fatalf("%d built-in tools listed, want 45", len(rows))
+	if len(rows) != 48 {
+		t.Fatalf("%d built-in tools listed, want 48", len(rows))
 	}
 	for _, r := range rows {
 		if r.ID == "" || r.Name == "" || r.Domain == "" || r.Executor != "builtin" || !r.Executable || r.Reason != "" {
@@ -89,8 +89,8 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + the calculator; 45 built-ins run here.
-	want := map[string][2]int{"general": {5, 1}, "biological": {61, 44}, "academic": {50, 0}, "medical": {89, 0}, "financial": {169, 0}}
+	// 373 reference tools + the calculator; 48 built-ins run here.
+	want := map[string][2]int{"general": {5, 1}, "biological": {61, 47}, "academic": {50, 0}, "medical": {89, 0}, "financial": {169, 0}}
 	total := 0
 	for d, w := range want {
 		total += w[0]

@@ -632,3 +632,123 @@ func TestSuperimposeMatchesBiopython(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterMatchesBiopython(t *testing.T) {
+	data, err := os.ReadFile("testdata/biopython_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Cluster []struct {
+			Data      [][]float64             `json:"data"`
+			Dist      string                  `json:"dist"`
+			Transpose bool                    `json:"transpose"`
+			Matrix    [][]float64             `json:"matrix"`
+			Trees     map[string][][3]float64 `json:"trees"`
+		} `json:"cluster"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Cluster) < 100 {
+		t.Fatalf("only %d cluster vectors", len(v.Cluster))
+	}
+	for n, c := range v.Cluster {
+		elems, err := clusterElements(c.Data, c.Transpose)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metric, err := metricFor(c.Dist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dm := distanceMatrix(elems, metric)
+		for i := range c.Matrix {
+			for j := range c.Matrix[i] {
+				if !closeTo(dm[i][j], c.Matrix[i][j], 1e-12) {
+					t.Errorf("case %d (%s, transpose=%v): d[%d][%d] = %v, Biopython %v", n, c.Dist, c.Transpose, i, j, dm[i][j], c.Matrix[i][j])
+				}
+			}
+		}
+		for method, want := range c.Trees {
+			tree, err := treeCluster(elems, method, metric)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tree) != len(want) {
+				t.Fatalf("case %d method %s: %d nodes, want %d", n, method, len(tree), len(want))
+			}
+			for i, node := range tree {
+				w := want[i]
+				if node.Left != int(w[0]) || node.Right != int(w[1]) || !closeTo(node.Distance, w[2], 1e-12) {
+					t.Errorf("case %d (%s %s, transpose=%v) %v: node %d = %+v, Biopython %v", n, method, c.Dist, c.Transpose, c.Data, i, node, w)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestPCAMatchesBiopython compares with Bio.Cluster.pca: column means and
+// eigenvalues exactly; each component with a non-zero eigenvalue, and the
+// coordinates on it, up to its sign (which neither side defines).
+func TestPCAMatchesBiopython(t *testing.T) {
+	data, err := os.ReadFile("testdata/biopython_vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		PCA []struct {
+			Data        [][]float64 `json:"data"`
+			ColumnMean  []float64   `json:"column_mean"`
+			Coordinates [][]float64 `json:"coordinates"`
+			Components  [][]float64 `json:"components"`
+			Eigenvalues []float64   `json:"eigenvalues"`
+		} `json:"pca"`
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.PCA) < 5 {
+		t.Fatal("pca vectors missing")
+	}
+	for n, c := range v.PCA {
+		got, err := pca(c.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range c.ColumnMean {
+			if !closeTo(got.ColumnMean[k], c.ColumnMean[k], 1e-12) {
+				t.Errorf("case %d: mean %v, Biopython %v", n, got.ColumnMean, c.ColumnMean)
+			}
+		}
+		if len(got.Eigenvalues) != len(c.Eigenvalues) {
+			t.Fatalf("case %d: %d components, Biopython %d", n, len(got.Eigenvalues), len(c.Eigenvalues))
+		}
+		for comp, ev := range c.Eigenvalues {
+			if math.Abs(got.Eigenvalues[comp]-ev) > 1e-7*math.Max(1, ev) {
+				t.Errorf("case %d: eigenvalues %v, Biopython %v", n, got.Eigenvalues, c.Eigenvalues)
+				break
+			}
+			if ev < 1e-6 || (comp+1 < len(c.Eigenvalues) && math.Abs(c.Eigenvalues[comp+1]-ev) < 1e-6) {
+				continue // a zero or repeated eigenvalue: the component is not unique
+			}
+			sign := 1.0
+			if got.Components[comp][0]*c.Components[comp][0] < 0 || (math.Abs(c.Components[comp][0]) < 1e-9 && len(c.Components[comp]) > 1 && got.Components[comp][1]*c.Components[comp][1] < 0) {
+				sign = -1
+			}
+			for k := range c.Components[comp] {
+				if math.Abs(sign*got.Components[comp][k]-c.Components[comp][k]) > 1e-6 {
+					t.Errorf("case %d: component %d = %v, Biopython %v", n, comp, got.Components[comp], c.Components[comp])
+					break
+				}
+			}
+			for i := range c.Coordinates {
+				if math.Abs(sign*got.Coordinates[i][comp]-c.Coordinates[i][comp]) > 1e-6 {
+					t.Errorf("case %d: coordinate [%d][%d] = %v, Biopython %v", n, i, comp, got.Coordinates[i][comp], c.Coordinates[i][comp])
+					break
+				}
+			}
+		}
+	}
+}

@@ -152,6 +152,11 @@ func TestBuiltinTools(t *testing.T) {
 		{"pairwise2_localxx", `{"sequence_a": "AGACCGTT", "sequence_b": "ACG"}`, map[string]any{"score": 3.0}, ""},
 		{"svd_superimpose", `{"coordinates1": [[0,0,0],[1,0,0],[0,1,0]], "coordinates2": [[0,0,0],[0,1,0],[-1,0,0]]}`, map[string]any{"rms": 0.0, "num_points": 3.0}, ""},
 		{"svd_superimpose", `{"coordinates1": [[0,0,0],[1,0,0],[0,1,0]], "coordinates2": [[0,0,0],[0,1,0],[-1,0,0],[1,1,1]]}`, nil, "must have as many"},
+		{"cluster_distancematrix", `{"data": [[1, 2], [1, 4], [4, 2], [4, 4.5]]}`, map[string]any{"items": 4.0}, ""},
+		{"cluster_distancematrix", `{"data": [[1, 2], [1]]}`, nil, "rectangular"},
+		{"cluster_treecluster", `{"data": [[1, 2], [1, 4], [4, 2], [4, 4.5]], "method": "s"}`, map[string]any{"items": 4.0, "method": "s"}, ""},
+		{"cluster_treecluster", `{"data": [[1, 2]]}`, nil, "at least 2"},
+		{"cluster_pca", `{"data": [[1, 2], [1, 4], [4, 2], [4, 4.5]]}`, nil, ""},
 		{"calculator", `{"expression": "2^10 - 24"}`, map[string]any{"result": 1000.0}, ""},
 		{"calculator", `{"expression": "1/0"}`, nil, "division by zero"},
 	}

@@ -376,6 +376,7 @@ func definitions() []definition {
 	defs = append(defs, restrictionDefinitions()...)
 	defs = append(defs, pairwiseDefinitions()...)
 	defs = append(defs, structureDefinitions()...)
+	defs = append(defs, clusterDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
