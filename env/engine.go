@@ -311,8 +311,9 @@ func (e *Engine) Step(ctx context.Context, p StepParams) (*StepResult, *Error) {
 	return res, nil
 }
 
-// finish records a finished episode's trajectory.
+// finish releases a finished episode's tool state and records its trajectory.
 func (e *Engine) finish(ep *episode) {
+	e.tools.CloseSession(ep.id)
 	if e.recorder == nil {
 		return
 	}
@@ -342,5 +343,6 @@ func (e *Engine) Close(id string) (*CloseResult, *Error) {
 	if !ok {
 		return nil, errorf(CodeUnknownEpisode, "no open episode %q", id)
 	}
+	e.tools.CloseSession(id)
 	return &CloseResult{Episode: id, Closed: true}, nil
 }

@@ -128,7 +128,7 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 
 	budget := ep.limits.MaxToolCalls - ep.toolCalls
 	results := make([]toolexec.Result, len(calls))
-	runCtx, cancel := context.WithDeadline(ctx, ep.deadline)
+	runCtx, cancel := context.WithDeadline(toolexec.WithSession(ctx, ep.id), ep.deadline)
 	defer cancel()
 	var wg sync.WaitGroup
 	var pending []int // calls to run

@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/dive-env/dive/internal/defaults"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
+	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
 // stringList is a repeatable flag that also splits on commas.
@@ -24,23 +26,56 @@ func (l *stringList) Set(v string) error {
 	return nil
 }
 
-// loadRegistry returns the built-in tools plus the manifests at each path
-// (files or directories; those tools are listed but cannot run here).
-func loadRegistry(manifestPaths []string, callTimeout time.Duration) (*toolexec.Registry, error) {
-	reg, err := defaults.Registry(toolexec.Options{CallTimeout: callTimeout})
+// registryOptions say which tools to load.
+type registryOptions struct {
+	manifests   []string      // extra manifest files or directories (listed, not executable)
+	callTimeout time.Duration // per tool call
+	sandbox     string        // code_execution: auto (if the machine can isolate it), require, off
+	sandboxCfg  sandbox.Config
+	log         *slog.Logger
+}
+
+// loadRegistry returns the built-in tools, code_execution (run by a sandbox
+// pool that starts on first use, when the machine can isolate it), and the
+// manifests at each path. The caller closes the returned pool, if any.
+func loadRegistry(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
+	reg, err := defaults.Registry(toolexec.Options{CallTimeout: o.callTimeout})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, p := range manifestPaths {
+	var pool *sandbox.Lazy
+	switch o.sandbox {
+	case "off":
+		err = sandbox.Register(reg, nil, "turned off (--sandbox off)")
+	case "", "auto", "require":
+		cfg := o.sandboxCfg
+		if cfg.Python == "" {
+			cfg = sandbox.DefaultConfig()
+		}
+		if caps, _ := sandbox.Probe(cfg); caps.Complete() {
+			pool = sandbox.NewLazy(cfg, o.log)
+			err = sandbox.Register(reg, pool, "")
+		} else if o.sandbox == "require" {
+			return nil, nil, fmt.Errorf("--sandbox require: code_execution cannot be isolated on this machine: %s", caps)
+		} else {
+			err = sandbox.Register(reg, nil, caps.String())
+		}
+	default:
+		return nil, nil, usagef("bad --sandbox %q (auto, require, off)", o.sandbox)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, p := range o.manifests {
 		ms, err := toolexec.ReadManifests(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if _, err := reg.AddManifests(ms); err != nil {
-			return nil, fmt.Errorf("manifests %s: %w", p, err)
+			return nil, nil, fmt.Errorf("manifests %s: %w", p, err)
 		}
 	}
-	return reg, nil
+	return reg, pool, nil
 }
 
 // resolver adapts a registry to tasks.Validate.

@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/dive-env/dive/internal/defaults"
+	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
 func runCLI(t *testing.T, args ...string) (string, string, error) {
@@ -53,16 +54,25 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 48 {
-		t.Fatalf("%d built-in tools listed, want 48", len(rows))
+	if len(rows) != 49 {
+		t.Fatalf("%d tools listed, want 48 built-in and code_execution", len(rows))
 	}
+	sandboxRuns := false
 	for _, r := range rows {
+		if r.ID == sandbox.ToolID {
+			// Runs where the machine can isolate it; otherwise listed with the reason.
+			sandboxRuns = r.Executable
+			if (r.Executable && r.Executor != "sandbox") || (!r.Executable && !strings.Contains(r.Reason, "sandbox unavailable")) {
+				t.Fatalf("code_execution row %+v", r)
+			}
+			continue
+		}
 		if r.ID == "" || r.Name == "" || r.Domain == "" || r.Executor != "builtin" || !r.Executable || r.Reason != "" {
 			t.Fatalf("row %+v", r)
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "1 tool(s), 1 executable here") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "2 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
@@ -89,8 +99,12 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + the calculator; 48 built-ins run here.
-	want := map[string][2]int{"general": {5, 1}, "biological": {61, 47}, "academic": {50, 0}, "medical": {89, 0}, "financial": {169, 0}}
+	// 373 reference tools + the calculator; 48 built-ins run here, and code_execution where it can be isolated.
+	generalRuns := 1
+	if sandboxRuns {
+		generalRuns = 2
+	}
+	want := map[string][2]int{"general": {5, generalRuns}, "biological": {61, 47}, "academic": {50, 0}, "medical": {89, 0}, "financial": {169, 0}}
 	total := 0
 	for d, w := range want {
 		total += w[0]

@@ -14,6 +14,7 @@ import (
 	"github.com/dive-env/dive/internal/version"
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
+	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,6 +34,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxEpisodes := fs.Int("max-episodes", 4096, "running episodes per connection")
 	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
+	sandboxMode := fs.String("sandbox", "auto", "code_execution sandbox: auto (when the machine can isolate it), require (refuse to start without it), off")
+	sandboxWarm := fs.Int("sandbox-warm", 2, "sandbox slots kept started, waiting for episodes")
+	sandboxSlots := fs.Int("sandbox-slots", 64, "sandbox slots alive at most (one per episode that runs code)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	pos, err := parseInterspersed(fs, args)
@@ -47,9 +51,24 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	reg, err := loadRegistry(manifests, *callTimeout)
+	sbCfg := sandbox.DefaultConfig()
+	sbCfg.Warm, sbCfg.MaxSlots = *sandboxWarm, *sandboxSlots
+	if t := *callTimeout - 3*time.Second; t > 0 && t < sbCfg.Timeout {
+		sbCfg.Timeout = t // interrupted and reported within the call's deadline
+	}
+	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *callTimeout, sandbox: *sandboxMode, sandboxCfg: sbCfg, log: log})
 	if err != nil {
 		return err
+	}
+	if pool != nil {
+		defer pool.Close()
+		if p, err := pool.Start(); err != nil {
+			return fmt.Errorf("start the sandbox: %w", err)
+		} else {
+			log.Info("code_execution sandbox ready", "isolation", p.Capabilities().String(), "warm", sbCfg.Warm, "max_slots", sbCfg.MaxSlots)
+		}
+	} else if t, ok := reg.Get(sandbox.ToolID); ok {
+		log.Warn("code_execution is not available", "reason", t.Reason())
 	}
 	ts, problems, err := loadTasks(taskFiles, reg)
 	if err != nil {

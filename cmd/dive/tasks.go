@@ -128,7 +128,7 @@ func tasksValidate(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usagef("tasks validate needs at least one FILE")
 	}
-	reg, err := loadRegistry(manifests, 0)
+	reg, _, err := loadRegistry(registryOptions{manifests: manifests, sandbox: "auto"})
 	if err != nil {
 		return err
 	}

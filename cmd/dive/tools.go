@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+
+	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
 func toolsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,7 +50,7 @@ func toolsList(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("tools list takes no arguments")
 	}
-	reg, err := loadRegistry(manifests, 0)
+	reg, _, err := loadRegistry(registryOptions{manifests: manifests, sandbox: "auto"})
 	if err != nil {
 		return err
 	}
@@ -93,9 +95,14 @@ func toolsCall(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) < 1 || len(pos) > 2 {
 		return usagef("tools call needs NAME and, optionally, a JSON object of arguments")
 	}
-	reg, err := loadRegistry(nil, *timeout)
+	cfg := sandbox.DefaultConfig()
+	cfg.Warm = 0
+	reg, pool, err := loadRegistry(registryOptions{callTimeout: *timeout, sandbox: "auto", sandboxCfg: cfg})
 	if err != nil {
 		return err
+	}
+	if pool != nil {
+		defer pool.Close()
 	}
 	tool, err := reg.Resolve(pos[0])
 	if err != nil {

@@ -1,0 +1,687 @@
+// Package sandbox runs the agent's Python (the code_execution tool) in warm,
+// isolated worker processes, one leased per episode so that variables
+// persist between calls like a notebook.
+//
+// Each slot is a persistent /usr/bin/python3 worker started through a helper
+// (helper.go) in its own pid, mount, net, ipc and uts namespaces: no network,
+// its own /proc, a read-only root file system, private tmpfs for /tmp and a
+// size-capped tmpfs scratch directory (its working directory, the only other
+// writable place), an unprivileged uid with no_new_privs, rlimits (address
+// space, file size, open files, no core dumps), and a cgroup limiting memory
+// and processes. A call past its time is interrupted (KeyboardInterrupt, the
+// state survives); one that does not stop within the grace period is killed
+// with its whole pid namespace, and the episode gets a fresh slot and is told
+// its state was lost.
+//
+// Not yet: Landlock and a seccomp filter (see docs/architecture.md).
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/dive-env/dive/toolexec"
+)
+
+//go:embed worker.py
+var workerSource string
+
+// Config sizes the sandbox pool and its limits.
+type Config struct {
+	// Python is the interpreter (Debian's, by absolute path: the pyenv shim is slow).
+	Python string
+	// Warm is how many started slots wait for episodes.
+	Warm int
+	// MaxSlots caps the slots alive at once, warm and leased.
+	MaxSlots int
+	// MemoryBytes caps a slot's memory (cgroup) and address space (rlimit, twice this).
+	MemoryBytes int64
+	// Pids caps a slot's processes and threads.
+	Pids int
+	// FileBytes caps the size of one file written; ScratchBytes the scratch directory.
+	FileBytes, ScratchBytes int64
+	// Timeout bounds one call; Grace is how long an interrupted call may take to stop.
+	Timeout, Grace time.Duration
+	// MaxOutput caps the characters of stdout and of stderr returned (head and tail kept).
+	MaxOutput int
+	// ScratchRoot holds the slots' scratch mount points; not under /tmp,
+	// /var/tmp or /dev/shm, which the sandbox replaces with its own.
+	ScratchRoot string
+	// CgroupRoot is where cgroup file systems are mounted.
+	CgroupRoot string
+	// UID is the unprivileged user code runs as.
+	UID int
+}
+
+// DefaultConfig returns 2 warm slots of at most 64, 512 MiB and 64
+// processes per slot, 64 MiB files in a 256 MiB scratch, 30 s calls with
+// a 2 s grace, 64 Ki characters of output.
+func DefaultConfig() Config {
+	return Config{Python: "/usr/bin/python3", Warm: 2, MaxSlots: 64, MemoryBytes: 512 << 20, Pids: 64,
+		FileBytes: 64 << 20, ScratchBytes: 256 << 20, Timeout: 30 * time.Second, Grace: 2 * time.Second,
+		MaxOutput: 64 << 10, ScratchRoot: "/run/dive-sandbox", CgroupRoot: "/sys/fs/cgroup", UID: 65534}
+}
+
+// Capabilities says which isolation mechanisms this machine offers.
+type Capabilities struct {
+	Namespaces bool
+	Cgroups    string // "v2", "v1" or ""
+	Python     bool
+	Missing    []string
+}
+
+// Complete reports whether every mechanism the sandbox uses is available.
+func (c Capabilities) Complete() bool { return len(c.Missing) == 0 }
+
+func (c Capabilities) String() string {
+	if c.Complete() {
+		return fmt.Sprintf("namespaces, cgroup %s limits, read-only root, unprivileged uid, rlimits", c.Cgroups)
+	}
+	return "missing: " + strings.Join(c.Missing, "; ")
+}
+
+// Probe checks the machine: root, namespaces (by starting a helper that
+// does nothing but exit), cgroups and the interpreter.
+func Probe(cfg Config) (Capabilities, *cgroups) {
+	var caps Capabilities
+	if _, err := os.Stat(cfg.Python); err == nil {
+		caps.Python = true
+	} else {
+		caps.Missing = append(caps.Missing, fmt.Sprintf("no Python interpreter at %s", cfg.Python))
+	}
+	if os.Geteuid() != 0 {
+		caps.Missing = append(caps.Missing, "not running as root: cannot create namespaces, mounts and cgroups")
+	} else {
+		cmd := exec.Command("/bin/true")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: namespaceFlags}
+		if err := cmd.Run(); err != nil {
+			caps.Missing = append(caps.Missing, fmt.Sprintf("cannot create pid/mount/net/ipc/uts namespaces: %v", err))
+		} else {
+			caps.Namespaces = true
+		}
+	}
+	cg, why := detectCgroups(cfg.CgroupRoot)
+	caps.Cgroups = cg.mode
+	if why != "" {
+		caps.Missing = append(caps.Missing, why)
+	}
+	return caps, cg
+}
+
+const namespaceFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
+
+// Pool is the code_execution executor: warm slots, leased per session.
+// It is safe for concurrent use.
+type Pool struct {
+	cfg  Config
+	caps Capabilities
+	cg   *cgroups
+	log  *slog.Logger
+
+	next atomic.Uint64
+
+	mu      sync.Mutex
+	warm    []*slot
+	leased  map[string]*slot
+	lost    map[string]bool // sessions whose slot was killed: told once
+	live    int
+	closed  bool
+	refill  chan struct{}
+	stopped chan struct{}
+}
+
+// ErrUnavailable is returned by New when the machine lacks a mechanism.
+var ErrUnavailable = errors.New("sandbox unavailable")
+
+// New probes the machine, removes what a crashed server left, and starts
+// the warm slots. Without full isolation it returns ErrUnavailable (wrapped,
+// with what is missing): the sandbox never runs insecurely.
+func New(cfg Config, log *slog.Logger) (*Pool, error) {
+	def := DefaultConfig()
+	if cfg.Python == "" {
+		cfg.Python = def.Python
+	}
+	if cfg.MaxSlots <= 0 {
+		cfg.MaxSlots = def.MaxSlots
+	}
+	if cfg.Warm < 0 || cfg.Warm > cfg.MaxSlots {
+		return nil, fmt.Errorf("sandbox: warm slots %d must be within 0..%d", cfg.Warm, cfg.MaxSlots)
+	}
+	for _, d := range []struct{ v, def *int64 }{{&cfg.MemoryBytes, &def.MemoryBytes}, {&cfg.FileBytes, &def.FileBytes}, {&cfg.ScratchBytes, &def.ScratchBytes}} {
+		if *d.v <= 0 {
+			*d.v = *d.def
+		}
+	}
+	if cfg.Pids <= 0 {
+		cfg.Pids = def.Pids
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = def.Timeout
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = def.Grace
+	}
+	if cfg.MaxOutput <= 0 {
+		cfg.MaxOutput = def.MaxOutput
+	}
+	if cfg.ScratchRoot == "" {
+		cfg.ScratchRoot = def.ScratchRoot
+	}
+	for _, private := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
+		if rel, err := filepath.Rel(private, cfg.ScratchRoot); err == nil && !strings.HasPrefix(rel, "..") {
+			return nil, fmt.Errorf("sandbox: scratch root %s must not lie under %s, which the sandbox replaces with its own", cfg.ScratchRoot, private)
+		}
+	}
+	if cfg.CgroupRoot == "" {
+		cfg.CgroupRoot = def.CgroupRoot
+	}
+	if cfg.UID <= 0 {
+		cfg.UID = def.UID
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	caps, cg := Probe(cfg)
+	if !caps.Complete() {
+		return nil, fmt.Errorf("%w: %s", ErrUnavailable, caps)
+	}
+	if err := cg.prepare(); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if err := os.MkdirAll(cfg.ScratchRoot, 0o711); err != nil {
+		return nil, fmt.Errorf("sandbox scratch root: %w", err)
+	}
+	// Sweep the scratch directories of servers that are gone.
+	if entries, err := os.ReadDir(cfg.ScratchRoot); err == nil {
+		for _, e := range entries {
+			if !ownerAlive(e.Name()) {
+				_ = os.RemoveAll(filepath.Join(cfg.ScratchRoot, e.Name()))
+			}
+		}
+	}
+	p := &Pool{cfg: cfg, caps: caps, cg: cg, log: log, leased: map[string]*slot{}, lost: map[string]bool{},
+		refill: make(chan struct{}, 1), stopped: make(chan struct{})}
+	go p.keepWarm()
+	p.signalRefill()
+	return p, nil
+}
+
+// Capabilities returns what the probe found.
+func (p *Pool) Capabilities() Capabilities { return p.caps }
+
+func (p *Pool) signalRefill() {
+	select {
+	case p.refill <- struct{}{}:
+	default:
+	}
+}
+
+// keepWarm starts slots until Warm of them wait, whenever asked.
+func (p *Pool) keepWarm() {
+	defer close(p.stopped)
+	for range p.refill {
+		for {
+			p.mu.Lock()
+			if p.closed || len(p.warm) >= p.cfg.Warm || p.live >= p.cfg.MaxSlots {
+				closed := p.closed
+				p.mu.Unlock()
+				if closed {
+					return
+				}
+				break
+			}
+			p.live++
+			p.mu.Unlock()
+			s, err := p.start()
+			p.mu.Lock()
+			if err != nil {
+				p.live--
+				p.mu.Unlock()
+				p.log.Error("start sandbox slot", "err", err)
+				break
+			}
+			if p.closed {
+				p.live--
+				p.mu.Unlock()
+				s.kill()
+				return
+			}
+			p.warm = append(p.warm, s)
+			p.mu.Unlock()
+		}
+	}
+}
+
+// lease returns the session's slot, a warm one, or a new one.
+func (p *Pool) lease(session string) (*slot, bool, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, false, errors.New("the sandbox is shutting down")
+	}
+	if s, ok := p.leased[session]; ok && session != "" {
+		p.mu.Unlock()
+		return s, false, nil
+	}
+	lost := p.lost[session]
+	delete(p.lost, session)
+	if n := len(p.warm); n > 0 {
+		s := p.warm[n-1]
+		p.warm = p.warm[:n-1]
+		if session != "" {
+			p.leased[session] = s
+		}
+		p.mu.Unlock()
+		p.signalRefill()
+		return s, lost, nil
+	}
+	if p.live >= p.cfg.MaxSlots {
+		p.mu.Unlock()
+		return nil, lost, fmt.Errorf("all %d sandbox slots are in use; try again later", p.cfg.MaxSlots)
+	}
+	p.live++
+	p.mu.Unlock()
+	s, err := p.start()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.live--
+		return nil, lost, err
+	}
+	if session != "" {
+		p.leased[session] = s
+	}
+	return s, lost, nil
+}
+
+// retire kills a slot and forgets it.
+func (p *Pool) retire(session string, s *slot) {
+	p.mu.Lock()
+	if cur, ok := p.leased[session]; ok && cur == s {
+		delete(p.leased, session)
+	}
+	p.live--
+	p.mu.Unlock()
+	s.kill()
+	p.signalRefill()
+}
+
+// CloseSession kills the session's slot and removes its scratch.
+func (p *Pool) CloseSession(id string) {
+	p.mu.Lock()
+	s, ok := p.leased[id]
+	delete(p.leased, id)
+	delete(p.lost, id)
+	if ok {
+		p.live--
+	}
+	p.mu.Unlock()
+	if ok {
+		s.kill()
+		p.signalRefill()
+	}
+}
+
+// Close kills every slot.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	slots := append([]*slot(nil), p.warm...)
+	for _, s := range p.leased {
+		slots = append(slots, s)
+	}
+	p.warm, p.leased = nil, map[string]*slot{}
+	p.mu.Unlock()
+	close(p.refill)
+	<-p.stopped
+	for _, s := range slots {
+		s.kill()
+	}
+}
+
+// Result is what a code_execution call returns to the model.
+type Result struct {
+	Stdout      string `json:"stdout"`
+	Stderr      string `json:"stderr,omitempty"`
+	Error       string `json:"error,omitempty"`
+	Truncated   bool   `json:"truncated,omitempty"`
+	OutputBytes int    `json:"output_bytes"`
+	StateLost   bool   `json:"state_lost,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// Execute implements toolexec.Executor for code_execution: {"code": "..."}.
+func (p *Pool) Execute(ctx context.Context, args json.RawMessage) (any, error) {
+	var a struct {
+		Code string `json:"code"`
+	}
+	if err := json.Unmarshal(args, &a); err != nil {
+		return nil, fmt.Errorf("decode arguments: %w", err)
+	}
+	session := toolexec.SessionFrom(ctx)
+	s, lost, err := p.lease(session)
+	if err != nil {
+		return nil, err
+	}
+	if session == "" {
+		defer p.retire("", s)
+	}
+	res, dead, err := s.run(ctx, a.Code, p.cfg)
+	if dead {
+		p.retire(session, s)
+		if session != "" {
+			p.mu.Lock()
+			p.lost[session] = true
+			p.mu.Unlock()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if lost {
+		res.StateLost = true
+		res.Note = "The sandbox was restarted before this call: variables, imports and files from earlier calls are gone."
+	}
+	return res, nil
+}
+
+var _ toolexec.Executor = (*Pool)(nil)
+var _ toolexec.SessionCloser = (*Pool)(nil)
+
+// slot is one worker process in its namespaces.
+type slot struct {
+	name    string
+	scratch string
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	out     *bufio.Reader
+	stderr  *bytes.Buffer
+	cg      *cgroups
+	exited  chan struct{}
+
+	mu       sync.Mutex // one call at a time
+	killOnce sync.Once
+}
+
+func (p *Pool) start() (*slot, error) {
+	name := slotName(p.next.Add(1))
+	scratch := filepath.Join(p.cfg.ScratchRoot, name)
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		return nil, fmt.Errorf("sandbox scratch: %w", err)
+	}
+	if err := p.cg.create(name, p.cfg.MemoryBytes, p.cfg.Pids); err != nil {
+		os.Remove(scratch)
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("sandbox helper: %w", err)
+	}
+	cmd := exec.Command(self)
+	cmd.Env = []string{helperEnv + "=1", envScratch + "=" + scratch, envPython + "=" + p.cfg.Python,
+		envScratchBytes + "=" + strconv.FormatInt(p.cfg.ScratchBytes, 10), envFileBytes + "=" + strconv.FormatInt(p.cfg.FileBytes, 10),
+		envAddressBytes + "=" + strconv.FormatInt(2*p.cfg.MemoryBytes, 10), envUID + "=" + strconv.Itoa(p.cfg.UID)}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: namespaceFlags, Pdeathsig: syscall.SIGKILL}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
+	s := &slot{name: name, scratch: scratch, cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout), stderr: &stderr, cg: p.cg, exited: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		p.cg.destroy(name)
+		os.Remove(scratch)
+		return nil, fmt.Errorf("start sandbox: %w", err)
+	}
+	go func() { _ = cmd.Wait(); close(s.exited) }()
+	// Limits are in place before any code arrives: the worker waits for a request.
+	if err := p.cg.add(name, cmd.Process.Pid); err != nil {
+		s.kill()
+		return nil, err
+	}
+	ready := make(chan error, 1)
+	go func() {
+		line, err := s.out.ReadString('\n')
+		if err == nil && line != "ready\n" {
+			err = fmt.Errorf("unexpected %q", line)
+		}
+		ready <- err
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			<-s.exited
+			s.kill()
+			return nil, fmt.Errorf("sandbox did not start: %v: %s", err, strings.TrimSpace(stderr.String()))
+		}
+	case <-time.After(10 * time.Second):
+		s.kill()
+		return nil, errors.New("sandbox did not start within 10s")
+	}
+	return s, nil
+}
+
+// run executes code; dead reports that the slot had to be killed or died.
+func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	req, _ := json.Marshal(map[string]any{"code": code, "max_output": cfg.MaxOutput})
+	if _, err := fmt.Fprintf(s.stdin, "%d\n%s", len(req), req); err != nil {
+		return nil, true, fmt.Errorf("the sandbox is gone (%v); its state was lost, the next call gets a fresh one", err)
+	}
+	type reply struct {
+		res *Result
+		err error
+	}
+	done := make(chan reply, 1)
+	go func() {
+		header, err := s.out.ReadString('\n')
+		if err != nil {
+			done <- reply{err: err}
+			return
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(header))
+		if err != nil || n < 0 || n > 64<<20 {
+			done <- reply{err: fmt.Errorf("bad frame %q", header)}
+			return
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(s.out, body); err != nil {
+			done <- reply{err: err}
+			return
+		}
+		var r Result
+		if err := json.Unmarshal(body, &r); err != nil {
+			done <- reply{err: err}
+			return
+		}
+		done <- reply{res: &r}
+	}()
+	// Leave the grace period inside the caller's deadline.
+	timeout := cfg.Timeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl)-cfg.Grace < timeout {
+		timeout = max(time.Until(dl)-cfg.Grace, time.Millisecond)
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, true, s.deathError(r.err)
+		}
+		return r.res, false, nil
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	// Soft interrupt: KeyboardInterrupt in the user's code keeps the state.
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, true, s.deathError(r.err)
+		}
+		r.res.Error = fmt.Sprintf("the call ran past its time limit of %v and was interrupted; variables defined so far are kept.\n%s", timeout.Round(time.Millisecond), r.res.Error)
+		return r.res, false, nil
+	case <-time.After(cfg.Grace):
+	}
+	s.kill()
+	return &Result{Error: fmt.Sprintf("the call ran past its time limit of %v and did not stop when interrupted, so the sandbox was killed: its state (variables, imports, files) is lost; the next call starts fresh", timeout.Round(time.Millisecond)),
+		StateLost: true}, true, nil
+}
+
+func (s *slot) deathError(err error) error {
+	s.kill()
+	why := "it ended"
+	if st := s.cmd.ProcessState; st != nil {
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			why = "it was killed by " + ws.Signal().String()
+			if ws.Signal() == syscall.SIGKILL {
+				why += " (most likely over its memory limit)"
+			}
+		} else {
+			why = fmt.Sprintf("it exited with status %d", st.ExitCode())
+		}
+	}
+	return fmt.Errorf("the sandbox process stopped during the call: %s (%v); its state was lost, the next call gets a fresh one", why, err)
+}
+
+// kill ends the slot's pid namespace, its cgroups and its scratch.
+func (s *slot) kill() {
+	s.killOnce.Do(func() {
+		if s.cmd.Process != nil {
+			_ = s.cmd.Process.Kill() // pid 1 of the namespace: everything in it dies
+			select {
+			case <-s.exited:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		s.stdin.Close()
+		s.cg.destroy(s.name)
+		_ = os.RemoveAll(s.scratch)
+	})
+}
+
+func killPid(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
+
+// limitedWriter keeps at most n bytes.
+type limitedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+	n  int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if room := l.n - l.w.Len(); room > 0 {
+		l.w.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// ToolID is the id of the code_execution tool, as in the DIVE reference release.
+const ToolID = "general.sandbox.code_execution"
+
+// Manifest describes the code_execution tool.
+func Manifest() toolexec.Manifest {
+	return toolexec.Manifest{
+		ID: ToolID, Name: "code_execution", Domain: "general", Source: "dive", Version: "1.0.0",
+		Description: "Run Python 3 code in a sandbox that keeps its state between calls of the same episode, like a notebook: variables, imports and files " +
+			"in the working directory persist. The value of a final expression is printed. Standard library only; no network. " +
+			"Returns stdout, stderr and the error (traceback), if any.",
+		Module: "sandbox:code_execution", Auth: map[string]any{"type": "none"}, Executor: "sandbox",
+		Parameters: json.RawMessage(`{"type": "object", "required": ["code"], "additionalProperties": false, "properties": {
+			"code": {"type": "string", "minLength": 1, "maxLength": 1000000, "description": "Python code to run."}}}`),
+	}
+}
+
+// Register adds code_execution to a registry, run by exec (a *Pool or
+// *Lazy), or, when exec is nil, listed as unavailable for the given reason.
+func Register(r *toolexec.Registry, exec toolexec.Executor, reason string) error {
+	if exec == nil {
+		return r.Register(Manifest(), nil, "sandbox unavailable: "+reason)
+	}
+	return r.Register(Manifest(), exec, "")
+}
+
+// Lazy is a Pool started on first use, or by Start. It lets a registry list
+// code_execution as executable (the probe passed) without starting slots
+// until they are needed. It is safe for concurrent use.
+type Lazy struct {
+	cfg  Config
+	log  *slog.Logger
+	once sync.Once
+	mu   sync.Mutex
+	pool *Pool
+	err  error
+}
+
+// NewLazy returns a pool that starts when first used.
+func NewLazy(cfg Config, log *slog.Logger) *Lazy { return &Lazy{cfg: cfg, log: log} }
+
+// Start starts the pool (once) and returns it.
+func (l *Lazy) Start() (*Pool, error) {
+	l.once.Do(func() {
+		p, err := New(l.cfg, l.log)
+		l.mu.Lock()
+		l.pool, l.err = p, err
+		l.mu.Unlock()
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pool, l.err
+}
+
+// Execute implements toolexec.Executor.
+func (l *Lazy) Execute(ctx context.Context, args json.RawMessage) (any, error) {
+	p, err := l.Start()
+	if err != nil {
+		return nil, err
+	}
+	return p.Execute(ctx, args)
+}
+
+// CloseSession implements toolexec.SessionCloser.
+func (l *Lazy) CloseSession(id string) {
+	l.mu.Lock()
+	p := l.pool
+	l.mu.Unlock()
+	if p != nil {
+		p.CloseSession(id)
+	}
+}
+
+// Close stops the pool if it was started.
+func (l *Lazy) Close() {
+	l.mu.Lock()
+	p := l.pool
+	l.mu.Unlock()
+	if p != nil {
+		p.Close()
+	}
+}

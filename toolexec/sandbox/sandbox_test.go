@@ -1,0 +1,218 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dive-env/dive/toolexec"
+)
+
+// newTestPool starts a pool with short limits, or skips with the reason the
+// machine cannot sandbox.
+func newTestPool(t *testing.T, mutate func(*Config)) *Pool {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Warm = 1
+	cfg.Timeout = 2 * time.Second
+	cfg.Grace = 500 * time.Millisecond
+	cfg.MemoryBytes = 256 << 20
+	cfg.ScratchRoot = fmt.Sprintf("/run/dive-sandbox-test-%d", os.Getpid()) // not under /tmp
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	p, err := New(cfg, nil)
+	if errors.Is(err, ErrUnavailable) {
+		t.Skipf("the sandbox cannot run on this machine: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Close()
+		os.RemoveAll(cfg.ScratchRoot)
+	})
+	return p
+}
+
+func run(t *testing.T, p *Pool, session, code string) *Result {
+	t.Helper()
+	ctx := toolexec.WithSession(context.Background(), session)
+	args, _ := json.Marshal(map[string]string{"code": code})
+	v, err := p.Execute(ctx, args)
+	if err != nil {
+		t.Fatalf("Execute(%q): %v", code, err)
+	}
+	return v.(*Result)
+}
+
+func TestStatePersistsWithinAnEpisodeOnly(t *testing.T) {
+	p := newTestPool(t, nil)
+	if r := run(t, p, "ep-a", "x = 41\nimport math"); r.Error != "" {
+		t.Fatalf("define: %+v", r)
+	}
+	if r := run(t, p, "ep-a", "x + 1"); strings.TrimSpace(r.Stdout) != "42" {
+		t.Fatalf("state lost between calls: %+v", r)
+	}
+	if r := run(t, p, "ep-b", "x"); !strings.Contains(r.Error, "NameError") {
+		t.Fatalf("state leaked into another episode: %+v", r)
+	}
+	run(t, p, "ep-a", "open('notes.txt', 'w').write('secret')")
+	if r := run(t, p, "ep-b", "import os; print(os.listdir('.'))"); strings.Contains(r.Stdout, "notes.txt") {
+		t.Fatalf("scratch files leaked: %+v", r)
+	}
+	p.CloseSession("ep-a")
+	if r := run(t, p, "ep-a", "x"); !strings.Contains(r.Error, "NameError") {
+		t.Fatalf("a closed session kept its state: %+v", r)
+	}
+	if r := run(t, p, "ep-c", "print('out'); import sys; print('err', file=sys.stderr); 1/0"); r.Stdout != "out\n" || r.Stderr != "err\n" || !strings.Contains(r.Error, "ZeroDivisionError") {
+		t.Fatalf("streams and errors: %+v", r)
+	}
+}
+
+// TestContainment runs hostile code: each attempt is contained and
+// reported to the model, and the pool keeps serving.
+func TestContainment(t *testing.T) {
+	p := newTestPool(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	marker := filepath.Join(os.TempDir(), fmt.Sprintf("dive-sandbox-escape-%d", os.Getpid()))
+	defer os.Remove(marker)
+
+	cases := []struct {
+		name, code string
+		want       func(r *Result) bool
+	}{
+		{"infinite loop", "while True: pass", func(r *Result) bool { return strings.Contains(r.Error, "interrupted") && !r.StateLost }},
+		{"ignores interrupts", "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: time.sleep(0.01)", func(r *Result) bool { return r.StateLost }},
+		{"fork bomb", "import os\npids = []\ntry:\n    for _ in range(10000): pids.append(os.fork()) if True else None\nexcept OSError as e: print('contained', e.errno)\nif 0 in pids: os._exit(0)", func(r *Result) bool { return strings.Contains(r.Stdout, "contained") }},
+		{"memory bomb", "x = bytearray(4 * 1024**3)", func(r *Result) bool { return strings.Contains(r.Error, "MemoryError") }},
+		{"network", fmt.Sprintf("import socket\nsocket.create_connection(('127.0.0.1', %d), timeout=1)", ln.Addr().(*net.TCPAddr).Port), func(r *Result) bool { return strings.Contains(r.Error, "Error") }},
+		{"read /etc/shadow", "open('/etc/shadow').read()", func(r *Result) bool {
+			return strings.Contains(r.Error, "PermissionError") || strings.Contains(r.Error, "FileNotFoundError")
+		}},
+		{"write outside scratch", "open('/usr/dive-escape', 'w')", func(r *Result) bool { return strings.Contains(r.Error, "Error") }},
+		{"write host /tmp", fmt.Sprintf("open(%q, 'w').write('x'); print('wrote privately')", marker), func(r *Result) bool { return strings.Contains(r.Stdout, "wrote privately") }},
+		{"signal the server", fmt.Sprintf("import os, signal\nos.kill(%d, signal.SIGTERM)", os.Getpid()), func(r *Result) bool { return strings.Contains(r.Error, "ProcessLookupError") }},
+		{"see host processes", "import os\nprint(sorted(int(d) for d in os.listdir('/proc') if d.isdigit()))", func(r *Result) bool {
+			return strings.HasPrefix(r.Stdout, "[1") && !strings.Contains(r.Stdout, fmt.Sprint(os.Getpid()))
+		}},
+		{"100 MB of output", "print('x' * 100_000_000)", func(r *Result) bool { return r.Truncated && r.OutputBytes >= 100_000_000 && len(r.Stdout) < 100_000 }},
+		{"disk fill", "f = open('big', 'wb')\nfor _ in range(1000): f.write(b'x' * (1 << 20))", func(r *Result) bool { return strings.Contains(r.Error, "Error") }},
+		{"environment", "import os; print(sorted(os.environ))", func(r *Result) bool {
+			return !strings.Contains(r.Stdout, "DIVE") && !strings.Contains(r.Stdout, "TOKEN")
+		}},
+		{"uid", "import os; print(os.getuid(), os.getgid())", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "65534 65534" }},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, p, fmt.Sprintf("hostile-%d", i), c.code)
+			if !c.want(r) {
+				t.Fatalf("not contained as expected: %+v", r)
+			}
+		})
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("sandboxed code wrote to the host's /tmp")
+	}
+	if r := run(t, p, "after", "sum(range(10))"); strings.TrimSpace(r.Stdout) != "45" {
+		t.Fatalf("the pool stopped serving: %+v", r)
+	}
+}
+
+func TestKilledSlotTellsTheModel(t *testing.T) {
+	p := newTestPool(t, nil)
+	run(t, p, "ep", "y = 1")
+	r := run(t, p, "ep", "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: time.sleep(0.01)")
+	if !r.StateLost {
+		t.Fatalf("hard hang: %+v", r)
+	}
+	r = run(t, p, "ep", "y")
+	if !r.StateLost || r.Note == "" || !strings.Contains(r.Error, "NameError") {
+		t.Fatalf("the next call should say the state is gone: %+v", r)
+	}
+}
+
+// TestThroughTheRegistry: calls through the registry are validated and
+// keyed by session; closing the session kills the slot.
+// TestSweep: slots of a server that is gone are removed at start-up; those
+// of live servers are not.
+func TestSweep(t *testing.T) {
+	p := newTestPool(t, nil)
+	dead := filepath.Join(p.cfg.ScratchRoot, "slot-999999999-1")
+	live := filepath.Join(p.cfg.ScratchRoot, fmt.Sprintf("slot-%d-999", os.Getppid()))
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range p.cg.dirs {
+		if err := os.MkdirAll(filepath.Join(d, cgroupParent, "slot-999999999-1"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := New(p.cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := os.Stat(dead); err == nil {
+		t.Error("scratch of a dead server was not swept")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Error("scratch of a live server was swept")
+	}
+	os.RemoveAll(live)
+	for _, d := range p.cg.dirs {
+		if _, err := os.Stat(filepath.Join(d, cgroupParent, "slot-999999999-1")); err == nil {
+			t.Errorf("cgroup of a dead server was not swept in %s", d)
+		}
+	}
+}
+
+func TestThroughTheRegistry(t *testing.T) {
+	p := newTestPool(t, nil)
+	reg := toolexec.NewRegistry(toolexec.DefaultOptions())
+	if err := Register(reg, p, ""); err != nil {
+		t.Fatal(err)
+	}
+	tool, _ := reg.Get(ToolID)
+	ctx := toolexec.WithSession(context.Background(), "ep-1")
+	if res := reg.Call(ctx, tool, json.RawMessage(`{"code": ""}`)); res.Err == nil || res.Err.Kind != toolexec.ErrInvalidArguments {
+		t.Fatalf("empty code: %+v", res)
+	}
+	if res := reg.Call(ctx, tool, json.RawMessage(`{"code": "z = 6 * 7\nz"}`)); res.Err != nil || !strings.Contains(res.Output, `"stdout":"42\n"`) {
+		t.Fatalf("call: %+v", res)
+	}
+	p.mu.Lock()
+	leased := len(p.leased)
+	p.mu.Unlock()
+	if leased != 1 {
+		t.Fatalf("%d leased slots, want 1", leased)
+	}
+	reg.CloseSession("ep-1")
+	p.mu.Lock()
+	leased = len(p.leased)
+	p.mu.Unlock()
+	if leased != 0 {
+		t.Fatal("closing the session did not release its slot")
+	}
+
+	unavailable := toolexec.NewRegistry(toolexec.DefaultOptions())
+	if err := Register(unavailable, nil, "not root"); err != nil { // an untyped nil: no executor
+		t.Fatal(err)
+	}
+	if tool, _ := unavailable.Get(ToolID); tool.Executable() || !strings.Contains(tool.Reason(), "not root") {
+		t.Fatalf("unavailable tool: %+v", tool)
+	}
+}

@@ -1,0 +1,41 @@
+package toolexec
+
+import "context"
+
+type sessionKey struct{}
+
+// WithSession marks ctx as belonging to a session (an episode): executors
+// that keep state, such as code execution, key it by this id.
+func WithSession(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, sessionKey{}, id)
+}
+
+// SessionFrom returns the session id of ctx, or "".
+func SessionFrom(ctx context.Context) string {
+	id, _ := ctx.Value(sessionKey{}).(string)
+	return id
+}
+
+// SessionCloser is implemented by executors that keep state per session.
+// CloseSession releases that state; it must be safe to call for a session
+// the executor never saw, and concurrently with calls of other sessions.
+type SessionCloser interface {
+	CloseSession(id string)
+}
+
+// CloseSession releases the state every executor keeps for a session.
+func (r *Registry) CloseSession(id string) {
+	r.mu.RLock()
+	seen := map[SessionCloser]bool{}
+	var closers []SessionCloser
+	for _, t := range r.byID {
+		if c, ok := t.exec.(SessionCloser); ok && !seen[c] {
+			seen[c] = true
+			closers = append(closers, c)
+		}
+	}
+	r.mu.RUnlock()
+	for _, c := range closers {
+		c.CloseSession(id)
+	}
+}
