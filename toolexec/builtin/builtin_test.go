@@ -276,3 +276,30 @@ func TestSuperimposeDegenerate(t *testing.T) {
 		t.Fatal("sets of different sizes accepted")
 	}
 }
+
+// BenchmarkBuiltinCall measures one built-in call through the registry:
+// schema validation, the inline executor, JSON encoding of the result.
+func BenchmarkBuiltinCall(b *testing.B) {
+	reg, err := NewRegistry(toolexec.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct{ tool, args string }{
+		{"calculator", `{"expression": "17 * 23"}`},
+		{"bio_seq_translate", `{"sequence": "ATGGCCATTGTAATGGGCCGCTGAAAGGGTGCCCGATAG"}`},
+	} {
+		b.Run(tc.tool, func(b *testing.B) {
+			tool, err := reg.Resolve(tc.tool)
+			if err != nil {
+				b.Fatal(err)
+			}
+			args := json.RawMessage(tc.args)
+			b.ReportAllocs()
+			for b.Loop() {
+				if res := reg.Call(context.Background(), tool, args); res.Err != nil {
+					b.Fatal(res.Err)
+				}
+			}
+		})
+	}
+}
