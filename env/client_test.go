@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -224,6 +225,20 @@ func (c *client) result(op string, params any) map[string]any {
 	}
 	res, _ := r["result"].(map[string]any)
 	return res
+}
+
+// waitClose waits for the server to close the connection with code.
+func (c *client) waitClose(code int) {
+	c.t.Helper()
+	select {
+	case err := <-c.readErr:
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != code {
+			c.t.Fatalf("connection ended with %v, want close %d", err, code)
+		}
+	case <-time.After(5 * time.Second):
+		c.t.Fatalf("no close %d within 5s", code)
+	}
 }
 
 func errorCode(reply map[string]any) string {

@@ -3,7 +3,6 @@ package env
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -82,15 +81,7 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatalf("in-flight step %d was not finished: %v", i, r)
 		}
 	}
-	select {
-	case err := <-c.readErr:
-		var ce *websocket.CloseError
-		if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
-			t.Fatalf("connection ended with %v, want close 1001", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no close frame after drain")
-	}
+	c.waitClose(websocket.CloseGoingAway)
 	select {
 	case err := <-served:
 		if err != nil {
@@ -175,15 +166,7 @@ func TestBackpressureAndFrameLimit(t *testing.T) {
 
 	big := dial(t, url, SubprotocolJSON)
 	big.writeFrame([]byte(`{"id": 1, "op": "hello", "params": {"pad": "` + strings.Repeat("x", 8192) + `"}}`))
-	select {
-	case err := <-big.readErr:
-		var ce *websocket.CloseError
-		if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig {
-			t.Fatalf("oversized frame: %v, want close 1009", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("oversized frame did not close the connection")
-	}
+	big.waitClose(websocket.CloseMessageTooBig)
 	// The other connection is unaffected.
 	if c.result(OpHello, nil)["protocol"] != ProtocolVersion {
 		t.Fatal("a misbehaving client affected another connection")

@@ -13,23 +13,21 @@ func residueName(s string) string {
 
 // isAA is Bio.PDB.Polypeptide.is_aa for a residue name.
 func isAA(residue string, standard bool) bool {
-	residue = residueName(residue)
-	if standard {
-		_, ok := pdbProtein3to1[residue]
-		return ok
-	}
-	_, ok := pdbProtein3to1Extended[residue]
-	return ok
+	return residueIn(residue, standard, pdbProtein3to1, pdbProtein3to1Extended)
 }
 
 // isNucleic is Bio.PDB.Polypeptide.is_nucleic for a residue name.
 func isNucleic(residue string, standard bool) bool {
-	residue = residueName(residue)
+	return residueIn(residue, standard, pdbNucleic3to1, pdbNucleic3to1Extended)
+}
+
+// residueIn looks a residue name up in the standard or the extended table.
+func residueIn(residue string, standard bool, std, extended map[string]string) bool {
+	table := extended
 	if standard {
-		_, ok := pdbNucleic3to1[residue]
-		return ok
+		table = std
 	}
-	_, ok := pdbNucleic3to1Extended[residue]
+	_, ok := table[residueName(residue)]
 	return ok
 }
 
