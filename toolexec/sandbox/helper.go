@@ -14,9 +14,10 @@ import (
 // The sandbox helper: the server re-executes its own binary with
 // helperEnv set, in new pid, mount, net, ipc and uts namespaces. The helper
 // (root inside them) makes the mounts private, gives the sandbox its own
-// /proc and empty tmpfs for /tmp, /var/tmp, /dev/shm and the scratch
+// /proc and empty noexec tmpfs for /tmp, /var/tmp, /dev/shm and the scratch
 // directory, makes the root file system read-only, drops to an unprivileged
-// uid with no_new_privs, sets rlimits and execs the Python worker. It runs
+// uid with no_new_privs, confines writes to scratch with Landlock, loads the
+// seccomp deny-list, sets rlimits and execs the Python worker. It runs
 // before main, from this package's init, in any binary that imports the
 // package (the dive binary and test binaries alike).
 const (
@@ -82,12 +83,12 @@ func helperMain() error {
 		if _, err := os.Stat(dir); err != nil {
 			continue
 		}
-		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=16m,mode=1777"); err != nil {
+		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=16m,mode=1777"); err != nil {
 			return fmt.Errorf("mount tmpfs on %s: %w", dir, err)
 		}
 	}
 	opts := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", scratchBytes, uid, uid)
-	if err := unix.Mount("tmpfs", scratch, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+	if err := unix.Mount("tmpfs", scratch, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
 		return fmt.Errorf("mount scratch: %w", err)
 	}
 	// Everything else read-only: the root mount and every other mount below it.
@@ -108,13 +109,21 @@ func helperMain() error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("no_new_privs: %w", err)
 	}
+	// Landlock: writes only beneath scratch (and to /dev/null); then the
+	// seccomp deny-list. Both hold for this thread and what it execs.
+	if err := restrictWrites(scratch); err != nil {
+		return err
+	}
+	if err := installSeccomp(); err != nil {
+		return err
+	}
 	if err := os.Chdir(scratch); err != nil {
 		return fmt.Errorf("chdir scratch: %w", err)
 	}
 	// Everything exec needs is allocated now: under a low RLIMIT_AS the Go
 	// runtime may fail to allocate, so that limit is set last and followed
 	// by the raw execve only.
-	env := []string{"PATH=/usr/bin:/bin", "HOME=" + scratch, "TMPDIR=/tmp", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8"}
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + scratch, "TMPDIR=" + scratch, "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8"}
 	argv0, err := syscall.BytePtrFromString(python)
 	if err != nil {
 		return err

@@ -13,7 +13,8 @@
 // with its whole pid namespace, and the episode gets a fresh slot and is told
 // its state was lost.
 //
-// Not yet: Landlock and a seccomp filter (see docs/architecture.md).
+// Writes are confined to the scratch directory by Landlock as well, and a
+// seccomp deny-list refuses administrative system calls (seccomp.go).
 package sandbox
 
 import (
@@ -80,10 +81,11 @@ func DefaultConfig() Config {
 
 // Capabilities says which isolation mechanisms this machine offers.
 type Capabilities struct {
-	Namespaces bool
-	Cgroups    string // "v2", "v1" or ""
-	Python     bool
-	Missing    []string
+	Namespaces  bool
+	Cgroups     string // "v2", "v1" or ""
+	LandlockABI int
+	Python      bool
+	Missing     []string
 }
 
 // Complete reports whether every mechanism the sandbox uses is available.
@@ -91,7 +93,7 @@ func (c Capabilities) Complete() bool { return len(c.Missing) == 0 }
 
 func (c Capabilities) String() string {
 	if c.Complete() {
-		return fmt.Sprintf("namespaces, cgroup %s limits, read-only root, unprivileged uid, rlimits", c.Cgroups)
+		return fmt.Sprintf("namespaces, cgroup %s limits, read-only root, Landlock ABI %d, seccomp deny-list, unprivileged uid, rlimits", c.Cgroups, c.LandlockABI)
 	}
 	return "missing: " + strings.Join(c.Missing, "; ")
 }
@@ -116,6 +118,14 @@ func Probe(cfg Config) (Capabilities, *cgroups) {
 			caps.Namespaces = true
 		}
 	}
+	if abi, err := landlockABI(); err != nil {
+		caps.Missing = append(caps.Missing, fmt.Sprintf("Landlock unavailable (kernel 5.13+ with Landlock enabled): %v", err))
+	} else {
+		caps.LandlockABI = abi
+	}
+	if _, err := seccompProgram(); err != nil {
+		caps.Missing = append(caps.Missing, fmt.Sprintf("seccomp: %v", err))
+	}
 	cg, why := detectCgroups(cfg.CgroupRoot)
 	caps.Cgroups = cg.mode
 	if why != "" {
@@ -126,6 +136,9 @@ func Probe(cfg Config) (Capabilities, *cgroups) {
 
 const namespaceFlags = syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
 
+// slotCounter numbers slots across every pool of this process.
+var slotCounter atomic.Uint64
+
 // Pool is the code_execution executor: warm slots, leased per session.
 // It is safe for concurrent use.
 type Pool struct {
@@ -133,8 +146,6 @@ type Pool struct {
 	caps Capabilities
 	cg   *cgroups
 	log  *slog.Logger
-
-	next atomic.Uint64
 
 	mu      sync.Mutex
 	warm    []*slot
@@ -424,7 +435,7 @@ type slot struct {
 }
 
 func (p *Pool) start() (*slot, error) {
-	name := slotName(p.next.Add(1))
+	name := slotName(slotCounter.Add(1))
 	scratch := filepath.Join(p.cfg.ScratchRoot, name)
 	if err := os.Mkdir(scratch, 0o755); err != nil {
 		return nil, fmt.Errorf("sandbox scratch: %w", err)

@@ -102,7 +102,13 @@ func TestContainment(t *testing.T) {
 			return strings.Contains(r.Error, "PermissionError") || strings.Contains(r.Error, "FileNotFoundError")
 		}},
 		{"write outside scratch", "open('/usr/dive-escape', 'w')", func(r *Result) bool { return strings.Contains(r.Error, "Error") }},
-		{"write host /tmp", fmt.Sprintf("open(%q, 'w').write('x'); print('wrote privately')", marker), func(r *Result) bool { return strings.Contains(r.Stdout, "wrote privately") }},
+		{"write /tmp", fmt.Sprintf("open(%q, 'w').write('x')", marker), func(r *Result) bool { return strings.Contains(r.Error, "PermissionError") }},
+		{"write scratch", "open('f', 'w').write('ok'); print(open('f').read())", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "ok" }},
+		{"tempfile", "import tempfile\nwith tempfile.TemporaryFile() as f: f.write(b'x')\nprint('ok')", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "ok" }},
+		{"exec from scratch", "import os, subprocess\nopen('x.sh', 'w').write('#!/bin/sh\\necho hi\\n')\nos.chmod('x.sh', 0o755)\nsubprocess.run(['./x.sh'])", func(r *Result) bool { return strings.Contains(r.Error, "PermissionError") }},
+		{"subprocess", "import subprocess\nprint(subprocess.run(['/bin/echo', 'hi'], capture_output=True, text=True).stdout)", func(r *Result) bool { return strings.Contains(r.Stdout, "hi") }},
+		{"seccomp", "print(open('/proc/self/status').read().split('Seccomp:')[1].split()[0])\nimport ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.unshare(0x10000000), ctypes.get_errno())", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "2\n-1 1" }},
+		{"mount", "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.mount(b'none', b'/mnt', b'tmpfs', 0, None), ctypes.get_errno())", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "-1 1" }},
 		{"signal the server", fmt.Sprintf("import os, signal\nos.kill(%d, signal.SIGTERM)", os.Getpid()), func(r *Result) bool { return strings.Contains(r.Error, "ProcessLookupError") }},
 		{"see host processes", "import os\nprint(sorted(int(d) for d in os.listdir('/proc') if d.isdigit()))", func(r *Result) bool {
 			return strings.HasPrefix(r.Stdout, "[1") && !strings.Contains(r.Stdout, fmt.Sprint(os.Getpid()))

@@ -77,7 +77,8 @@ def run(code, namespace, limit):
         error = "KeyboardInterrupt: the call was interrupted (time limit)"
     except BaseException as e:  # SystemExit included: the notebook survives
         lines = traceback.format_exception(type(e), e, e.__traceback__)
-        error = "".join(line for line in lines if 'File "/' not in line or "<code>" in line)
+        # Drop the worker's own frames ("<string>": it runs with -c); keep the user's and the library's.
+        error = "".join(line for line in lines if not line.startswith('  File "<string>"'))
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.stdout, sys.stderr = saved
