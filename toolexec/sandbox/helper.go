@@ -34,10 +34,9 @@ func init() {
 	if os.Getenv(helperEnv) != "1" {
 		return
 	}
-	if err := helperMain(); err != nil {
-		fmt.Fprintf(os.Stderr, "sandbox helper: %v\n", err)
-		os.Exit(111)
-	}
+	// helperMain only returns when something failed: on success it has exec'd the worker.
+	fmt.Fprintf(os.Stderr, "sandbox helper: %v\n", helperMain())
+	os.Exit(111)
 }
 
 func envInt(name string) (int64, error) {
