@@ -52,7 +52,7 @@ func loadRegistry(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) 
 		if cfg.Python == "" {
 			cfg = sandbox.DefaultConfig()
 		}
-		if caps, _ := sandbox.Probe(cfg); caps.Complete() {
+		if caps := sandbox.Probe(cfg); caps.Complete() {
 			pool = sandbox.NewLazy(cfg, o.log)
 			err = sandbox.Register(reg, pool, "")
 		} else if o.sandbox == "require" {
