@@ -84,6 +84,10 @@ type Result struct {
 	Truncated bool
 	// OriginalBytes is the size of the output before truncation.
 	OriginalBytes int
+	// Replayed reports that the result came from the record/replay store.
+	Replayed bool
+	// StoreError says why recording the result failed, if it did.
+	StoreError string
 }
 
 // Content returns what the model sees in the tool message.

@@ -113,6 +113,10 @@ type Options struct {
 	// MaxResultBytes caps the text a call returns; longer output keeps its head
 	// and tail and says how much was cut.
 	MaxResultBytes int
+	// Store and Replay record tool results and play them back (see ReplayMode);
+	// stateful tools (code execution) are always live.
+	Store  *Store
+	Replay ReplayMode
 }
 
 // DefaultOptions returns the registry defaults: 30 s per call, 64 KiB results.
@@ -285,11 +289,42 @@ func (r *Registry) Call(ctx context.Context, t *Tool, args json.RawMessage) Resu
 }
 
 func (r *Registry) call(ctx context.Context, t *Tool, args json.RawMessage) Result {
-	if t.exec == nil {
-		return Failed(ErrUnavailable, "tool %s cannot run here: %s", t.Manifest.Name, t.reason)
-	}
 	if err := t.ValidateArguments(args); err != nil {
 		return Failed(ErrInvalidArguments, "invalid arguments for %s: %v", t.Manifest.Name, err)
+	}
+	mode := r.opts.Replay
+	if r.opts.Store == nil || !replayable(t) {
+		mode = ReplayOff
+	}
+	if mode == ReplayOnly || mode == ReplayThenLive {
+		rec, ok, err := r.opts.Store.Lookup(t.Manifest.ID, args)
+		switch {
+		case err != nil:
+			return Failed(ErrToolFailed, "%v", err)
+		case ok:
+			res := capOutput(rec.Output, r.opts.MaxResultBytes)
+			res.Err, res.Replayed = rec.Error, true
+			if rec.Error != nil {
+				res.Output = ""
+			}
+			return res
+		case mode == ReplayOnly:
+			return Failed(ErrReplayMiss, "no recorded result for this %s call (the server replays recorded tool results only)", t.Manifest.Name)
+		}
+	}
+	res := r.live(ctx, t, args)
+	if (mode == ReplayRecord || mode == ReplayThenLive) && recordable(res) {
+		if err := r.opts.Store.Save(t.Manifest.ID, args, res); err != nil {
+			res.StoreError = err.Error()
+		}
+	}
+	return res
+}
+
+// live runs the tool's executor.
+func (r *Registry) live(ctx context.Context, t *Tool, args json.RawMessage) Result {
+	if t.exec == nil {
+		return Failed(ErrUnavailable, "tool %s cannot run here: %s", t.Manifest.Name, t.reason)
 	}
 	if len(bytes.TrimSpace(args)) == 0 {
 		args = json.RawMessage("{}")

@@ -32,6 +32,8 @@ type registryOptions struct {
 	callTimeout time.Duration // per tool call
 	sandbox     string        // code_execution: auto (if the machine can isolate it), require, off
 	sandboxCfg  sandbox.Config
+	storeDir    string // record/replay directory; "" for none
+	storeMode   string // off, record, replay, replay-then-live
 	log         *slog.Logger
 }
 
@@ -39,7 +41,21 @@ type registryOptions struct {
 // pool that starts on first use, when the machine can isolate it), and the
 // manifests at each path. The caller closes the returned pool, if any.
 func loadRegistry(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
-	reg, err := defaults.Registry(toolexec.Options{CallTimeout: o.callTimeout})
+	opts := toolexec.Options{CallTimeout: o.callTimeout}
+	mode, err := toolexec.ParseReplayMode(o.storeMode)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	if mode != toolexec.ReplayOff {
+		if o.storeDir == "" {
+			return nil, nil, usagef("--tool-store-mode %s needs --tool-store DIR", mode)
+		}
+		if opts.Store, err = toolexec.OpenStore(o.storeDir); err != nil {
+			return nil, nil, err
+		}
+		opts.Replay = mode
+	}
+	reg, err := defaults.Registry(opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -134,6 +134,41 @@ func TestToolsCall(t *testing.T) {
 	}
 }
 
+// TestToolStore records a call with `dive tools call` and replays it.
+func TestToolStore(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := runCLI(t, "tools", "call", "calculator", `{"expression": "6*7"}`, "--tool-store", dir, "--tool-store-mode", "record")
+	if err != nil || !strings.Contains(out, "42") {
+		t.Fatalf("record: %q %v", out, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "general.math.calculator", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("%d recordings", len(files))
+	}
+	// Prove the replay comes from the file: change the recorded output.
+	data, _ := os.ReadFile(files[0])
+	var rec map[string]any
+	if err := json.Unmarshal(data, &rec); err != nil {
+		t.Fatal(err)
+	}
+	rec["output"] = `{"expression":"6*7","result":"from the store"}`
+	data, _ = json.Marshal(rec)
+	if err := os.WriteFile(files[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCLI(t, "tools", "call", "calculator", `{"expression": "6*7"}`, "--tool-store", dir, "--tool-store-mode", "replay")
+	if err != nil || !strings.Contains(out, "from the store") {
+		t.Fatalf("replay: %q %v", out, err)
+	}
+	if _, _, err := runCLI(t, "tools", "call", "calculator", `{"expression": "1+1"}`, "--tool-store", dir, "--tool-store-mode", "replay"); err == nil || !strings.Contains(err.Error(), "replay_miss") {
+		t.Fatalf("replay miss: %v", err)
+	}
+	var ue *usageError
+	if _, _, err := runCLI(t, "tools", "call", "calculator", `{}`, "--tool-store-mode", "replay"); !errors.As(err, &ue) {
+		t.Fatalf("replay without a store: %v", err)
+	}
+}
+
 func TestTasksCommands(t *testing.T) {
 	out, _, err := runCLI(t, "tasks", "list", "--json", "--split", "test")
 	if err != nil {

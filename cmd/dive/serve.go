@@ -34,6 +34,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxEpisodes := fs.Int("max-episodes", 4096, "running episodes per connection")
 	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
+	storeDir := fs.String("tool-store", "", "directory of recorded tool results (one JSON file per tool and arguments)")
+	storeMode := fs.String("tool-store-mode", "off", "record/replay of tool results: off, record, replay (recorded results only), replay-then-live")
 	sandboxMode := fs.String("sandbox", "auto", "code_execution sandbox: auto (when the machine can isolate it), require (refuse to start without it), off")
 	sandboxWarm := fs.Int("sandbox-warm", 2, "sandbox slots kept started, waiting for episodes")
 	sandboxSlots := fs.Int("sandbox-slots", 64, "sandbox slots alive at most (one per episode that runs code)")
@@ -56,7 +58,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if t := *callTimeout - 3*time.Second; t > 0 && t < sbCfg.Timeout {
 		sbCfg.Timeout = t // interrupted and reported within the call's deadline
 	}
-	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *callTimeout, sandbox: *sandboxMode, sandboxCfg: sbCfg, log: log})
+	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *callTimeout, sandbox: *sandboxMode, sandboxCfg: sbCfg,
+		storeDir: *storeDir, storeMode: *storeMode, log: log})
 	if err != nil {
 		return err
 	}

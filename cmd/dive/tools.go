@@ -86,8 +86,12 @@ func toolsList(args []string, stdout, stderr io.Writer) error {
 }
 
 func toolsCall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("tools call", "dive tools call NAME '{json arguments}'", stderr)
+	fs := newFlagSet("tools call", "dive tools call NAME '{json arguments}' [--tool-store DIR --tool-store-mode MODE]", stderr)
 	timeout := fs.Duration("timeout", 0, "deadline of the call (default 30s)")
+	storeDir := fs.String("tool-store", "", "directory of recorded tool results")
+	storeMode := fs.String("tool-store-mode", "off", "off, record, replay or replay-then-live")
+	var manifests stringList
+	fs.Var(&manifests, "manifests", "also load the tool manifests in this file or directory (to replay their recordings)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -97,7 +101,8 @@ func toolsCall(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	cfg := sandbox.DefaultConfig()
 	cfg.Warm = 0
-	reg, pool, err := loadRegistry(registryOptions{callTimeout: *timeout, sandbox: "auto", sandboxCfg: cfg})
+	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *timeout, sandbox: "auto", sandboxCfg: cfg,
+		storeDir: *storeDir, storeMode: *storeMode})
 	if err != nil {
 		return err
 	}
