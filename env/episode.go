@@ -44,6 +44,7 @@ type CallRecord struct {
 	DurationMS float64 `json:"duration_ms"`
 	ErrorKind  string  `json:"error_kind,omitempty"`
 	Truncated  bool    `json:"truncated,omitempty"`
+	Replayed   bool    `json:"replayed,omitempty"`
 }
 
 // assistantTurn turns step params into the assistant message to record and
@@ -171,8 +172,8 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 		tm := Message{Role: "tool", ToolCallID: c.ID, Name: c.Name, Content: Content(r.Content())}
 		ep.messages = append(ep.messages, tm)
 		res.Messages = append(res.Messages, tm)
-		info := CallInfo{ID: c.ID, Name: c.Name, DurationMS: ms(r.Duration), Truncated: r.Truncated, OutputBytes: r.OriginalBytes}
-		rec := CallRecord{Turn: ep.turns, ID: c.ID, Name: c.Name, Arguments: c.Arguments, DurationMS: info.DurationMS, Truncated: r.Truncated}
+		info := CallInfo{ID: c.ID, Name: c.Name, DurationMS: ms(r.Duration), Truncated: r.Truncated, Replayed: r.Replayed, OutputBytes: r.OriginalBytes}
+		rec := CallRecord{Turn: ep.turns, ID: c.ID, Name: c.Name, Arguments: c.Arguments, DurationMS: info.DurationMS, Truncated: r.Truncated, Replayed: r.Replayed}
 		if r.Err != nil {
 			info.Error = r.Err
 			rec.ErrorKind = string(r.Err.Kind)

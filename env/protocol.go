@@ -192,6 +192,7 @@ type CallInfo struct {
 	DurationMS  float64             `json:"duration_ms"`
 	Error       *toolexec.CallError `json:"error,omitempty"`
 	Truncated   bool                `json:"truncated,omitempty"`
+	Replayed    bool                `json:"replayed,omitempty"`
 	OutputBytes int                 `json:"output_bytes"`
 }
 
