@@ -377,6 +377,8 @@ func definitions() []definition {
 	defs = append(defs, pairwiseDefinitions()...)
 	defs = append(defs, structureDefinitions()...)
 	defs = append(defs, clusterDefinitions()...)
+	defs = append(defs, financeDefinitions()...)
+	defs = append(defs, statsDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
