@@ -54,8 +54,8 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 83 {
-		t.Fatalf("%d tools listed, want 82 built-in and code_execution", len(rows))
+	if len(rows) != 86 {
+		t.Fatalf("%d tools listed, want 85 built-in and code_execution", len(rows))
 	}
 	sandboxRuns := false
 	for _, r := range rows {
@@ -99,13 +99,13 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + 35 of our own (calculator, statistics, dates, financial maths, clinical
-	// calculators); 82 built-ins run here, and code_execution where it can be isolated.
+	// 373 reference tools + 38 of our own (calculator, statistics, dates, financial maths, clinical
+	// calculators, text and bibliometrics); 85 built-ins run here, and code_execution where it can be isolated.
 	generalRuns := 7
 	if sandboxRuns {
 		generalRuns = 8
 	}
-	want := map[string][2]int{"general": {11, generalRuns}, "biological": {61, 47}, "academic": {50, 0}, "medical": {102, 13}, "financial": {184, 15}}
+	want := map[string][2]int{"general": {11, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
 	total := 0
 	for d, w := range want {
 		total += w[0]

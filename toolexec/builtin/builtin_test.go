@@ -197,6 +197,10 @@ func TestBuiltinTools(t *testing.T) {
 		{"clinical_lab_units", `{"analyte": "glucose", "value": 90, "from_unit": "mg/dL"}`, map[string]any{"value": 4.995559502664299, "unit": "mmol/L"}, ""},
 		{"clinical_lab_units", `{"analyte": "creatinine", "value": 88.42, "from_unit": "SI"}`, map[string]any{"value": 1.0, "unit": "mg/dL"}, ""},
 		{"clinical_weight_based_dose", `{"dose_mg_per_kg": 15, "weight_kg": 20, "max_dose_mg": 250, "concentration_mg_per_ml": 50}`, map[string]any{"dose_mg": 250.0, "capped_at_max": true, "volume_ml": 5.0}, ""},
+		{"text_statistics", `{"text": "The cat sat. The dog ran!"}`, map[string]any{"words": 6.0, "sentences": 2.0, "syllables": 6.0, "flesch_reading_ease": 119.19, "flesch_kincaid_grade": -2.62}, ""},
+		{"bibliometrics_h_index", `{"citations": [10, 8, 5, 4, 3]}`, map[string]any{"h_index": 4.0, "g_index": 5.0, "i10_index": 1.0, "total_citations": 30.0}, ""},
+		{"bibliometrics_format_citation", `{"authors": [{"given": "Jane Q", "family": "Doe"}, {"given": "John", "family": "Smith"}], "title": "A study", "journal": "Nature", "year": 2020, "volume": "580", "issue": "7", "pages": "100-105", "doi": "10.1038/x"}`,
+			map[string]any{"apa": "Doe, J. Q., & Smith, J. (2020). A study. Nature, 580(7), 100-105. https://doi.org/10.1038/x"}, ""},
 		{"calculator", `{"expression": "2^10 - 24"}`, map[string]any{"result": 1000.0}, ""},
 		{"calculator", `{"expression": "1/0"}`, nil, "division by zero"},
 	}
