@@ -105,13 +105,17 @@ func (c *cgroups) create(name string, memoryBytes int64, pids int) error {
 		writes = [][2]string{{filepath.Join(dir, "memory.max"), strconv.FormatInt(memoryBytes, 10)},
 			{filepath.Join(dir, "memory.swap.max"), "0"}, {filepath.Join(dir, "pids.max"), strconv.Itoa(pids)}}
 	} else {
+		// memsw (memory + swap) after memory, which it may not be below; absent without swap accounting.
 		writes = [][2]string{{filepath.Join(c.dirs[0], cgroupParent, name, "memory.limit_in_bytes"), strconv.FormatInt(memoryBytes, 10)},
+			{filepath.Join(c.dirs[0], cgroupParent, name, "memory.memsw.limit_in_bytes"), strconv.FormatInt(memoryBytes, 10)},
 			{filepath.Join(c.dirs[1], cgroupParent, name, "pids.max"), strconv.Itoa(pids)}}
 	}
 	for _, w := range writes {
 		if err := os.WriteFile(w[0], []byte(w[1]), 0o644); err != nil {
-			if strings.HasSuffix(w[0], "memory.swap.max") {
-				continue // no swap accounting: nothing to limit
+			if strings.HasSuffix(w[0], "memory.swap.max") || strings.HasSuffix(w[0], "memory.memsw.limit_in_bytes") {
+				if _, statErr := os.Stat(w[0]); errors.Is(statErr, os.ErrNotExist) {
+					continue // no swap accounting: nothing to limit
+				}
 			}
 			return fmt.Errorf("set %s: %w", w[0], err)
 		}
