@@ -10,6 +10,7 @@ import (
 	"github.com/dive-env/dive/internal/defaults"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
+	"github.com/dive-env/dive/toolexec/httptool"
 	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
@@ -34,6 +35,7 @@ type registryOptions struct {
 	sandboxCfg  sandbox.Config
 	storeDir    string // record/replay directory; "" for none
 	storeMode   string // off, record, replay, replay-then-live
+	online      bool   // enable the tools that call remote web APIs
 	log         *slog.Logger
 }
 
@@ -80,6 +82,9 @@ func loadRegistry(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) 
 		return nil, nil, usagef("bad --sandbox %q (auto, require, off)", o.sandbox)
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := httptool.Register(reg, httptool.Options{Online: o.online}); err != nil {
 		return nil, nil, err
 	}
 	for _, p := range o.manifests {

@@ -54,8 +54,8 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 86 {
-		t.Fatalf("%d tools listed, want 85 built-in and code_execution", len(rows))
+	if len(rows) != 93 {
+		t.Fatalf("%d tools listed, want 85 built-in, code_execution and 7 NCBI tools (offline)", len(rows))
 	}
 	sandboxRuns := false
 	for _, r := range rows {
@@ -64,6 +64,12 @@ func TestToolsList(t *testing.T) {
 			sandboxRuns = r.Executable
 			if (r.Executable && r.Executor != "sandbox") || (!r.Executable && !strings.Contains(r.Reason, "sandbox unavailable")) {
 				t.Fatalf("code_execution row %+v", r)
+			}
+			continue
+		}
+		if strings.HasPrefix(r.ID, "biological.ncbi_entrez.") {
+			if r.Executable || !strings.Contains(r.Reason, "--online") {
+				t.Fatalf("offline NCBI tool %+v", r)
 			}
 			continue
 		}

@@ -34,6 +34,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxEpisodes := fs.Int("max-episodes", 4096, "running episodes per connection")
 	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
+	online := fs.Bool("online", false, "enable the tools that call remote web APIs (NCBI E-utilities); API keys from NCBI_API_KEY")
 	storeDir := fs.String("tool-store", "", "directory of recorded tool results (one JSON file per tool and arguments)")
 	storeMode := fs.String("tool-store-mode", "off", "record/replay of tool results: off, record, replay (recorded results only), replay-then-live")
 	sandboxMode := fs.String("sandbox", "auto", "code_execution sandbox: auto (when the machine can isolate it), require (refuse to start without it), off")
@@ -59,7 +60,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		sbCfg.Timeout = t // interrupted and reported within the call's deadline
 	}
 	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *callTimeout, sandbox: *sandboxMode, sandboxCfg: sbCfg,
-		storeDir: *storeDir, storeMode: *storeMode, log: log})
+		storeDir: *storeDir, storeMode: *storeMode, online: *online, log: log})
 	if err != nil {
 		return err
 	}

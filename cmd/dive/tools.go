@@ -88,6 +88,7 @@ func toolsList(args []string, stdout, stderr io.Writer) error {
 func toolsCall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tools call", "dive tools call NAME '{json arguments}' [--tool-store DIR --tool-store-mode MODE]", stderr)
 	timeout := fs.Duration("timeout", 0, "deadline of the call (default 30s)")
+	online := fs.Bool("online", false, "enable the tools that call remote web APIs")
 	storeDir := fs.String("tool-store", "", "directory of recorded tool results")
 	storeMode := fs.String("tool-store-mode", "off", "off, record, replay or replay-then-live")
 	var manifests stringList
@@ -102,7 +103,7 @@ func toolsCall(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cfg := sandbox.DefaultConfig()
 	cfg.Warm = 0
 	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *timeout, sandbox: "auto", sandboxCfg: cfg,
-		storeDir: *storeDir, storeMode: *storeMode})
+		storeDir: *storeDir, storeMode: *storeMode, online: *online})
 	if err != nil {
 		return err
 	}
