@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
 	"github.com/dive-env/dive/toolexec/httptool"
+	"github.com/dive-env/dive/toolexec/mcptool"
 	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
@@ -36,13 +38,53 @@ type registryOptions struct {
 	storeDir    string // record/replay directory; "" for none
 	storeMode   string // off, record, replay, replay-then-live
 	online      bool   // enable the tools that call remote web APIs
+	mcpConfig   string // MCP servers file; "" for none
 	log         *slog.Logger
 }
 
+// closers are what loadRegistry started: the caller closes them on exit.
+type closers []func()
+
+func (c closers) Close() {
+	for i := len(c) - 1; i >= 0; i-- {
+		c[i]()
+	}
+}
+
 // loadRegistry returns the built-in tools, code_execution (run by a sandbox
-// pool that starts on first use, when the machine can isolate it), and the
-// manifests at each path. The caller closes the returned pool, if any.
-func loadRegistry(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
+// pool that starts on first use, when the machine can isolate it), the tools
+// of the configured MCP servers, the HTTP tools and the manifests at each
+// path. The caller closes what it returns.
+func loadRegistry(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, closers, error) {
+	reg, pool, err := loadTools(o)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var cl closers
+	if pool != nil {
+		cl = append(cl, pool.Close)
+	}
+	if o.mcpConfig != "" {
+		cfg, err := mcptool.LoadConfig(o.mcpConfig)
+		if err != nil {
+			cl.Close()
+			return nil, nil, nil, err
+		}
+		m, err := mcptool.Start(context.Background(), cfg, o.log)
+		if err != nil {
+			cl.Close()
+			return nil, nil, nil, err
+		}
+		cl = append(cl, m.Close)
+		if err := m.Register(reg); err != nil {
+			cl.Close()
+			return nil, nil, nil, err
+		}
+	}
+	return reg, pool, cl, nil
+}
+
+func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 	opts := toolexec.Options{CallTimeout: o.callTimeout}
 	mode, err := toolexec.ParseReplayMode(o.storeMode)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/dive-env/dive/internal/defaults"
 	"github.com/dive-env/dive/toolexec/sandbox"
@@ -173,6 +175,33 @@ func TestToolStore(t *testing.T) {
 	var ue *usageError
 	if _, _, err := runCLI(t, "tools", "call", "calculator", `{}`, "--tool-store-mode", "replay"); !errors.As(err, &ue) {
 		t.Fatalf("replay without a store: %v", err)
+	}
+}
+
+// TestMCPTools lists and calls the tools of an MCP server given with --mcp.
+func TestMCPTools(t *testing.T) {
+	server := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	mcp.AddTool(server, &mcp.Tool{Name: "shout", Description: "Upper-case a word."}, func(_ context.Context, _ *mcp.CallToolRequest, in struct {
+		Word string `json:"word"`
+	}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: strings.ToUpper(in.Word)}}}, nil, nil
+	})
+	srv := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return server }, nil))
+	defer srv.Close()
+	cfg := filepath.Join(t.TempDir(), "mcp.json")
+	if err := os.WriteFile(cfg, []byte(`{"servers": {"words": {"url": "`+srv.URL+`", "domain": "academic"}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, "tools", "list", "--mcp", cfg, "--domain", "academic", "--json")
+	if err != nil || !strings.Contains(out, `"id": "mcp.words.shout"`) || !strings.Contains(out, `"executor": "mcp"`) {
+		t.Fatalf("list: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, "tools", "call", "words__shout", `{"word": "dive"}`, "--mcp", cfg)
+	if err != nil || strings.TrimSpace(out) != "DIVE" {
+		t.Fatalf("call: %q %v", out, err)
+	}
+	if _, _, err := runCLI(t, "tools", "list", "--mcp", filepath.Join(t.TempDir(), "none.json")); err == nil {
+		t.Fatal("a missing MCP file was accepted")
 	}
 }
 

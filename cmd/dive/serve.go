@@ -34,6 +34,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxEpisodes := fs.Int("max-episodes", 4096, "running episodes per connection")
 	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
+	mcpFile := fs.String("mcp", "", `MCP servers file: {"servers": {"NAME": {"command": ..., "args": [...]} or {"url": ...}}}; their tools join the pool`)
 	online := fs.Bool("online", false, "enable the tools that call remote web APIs (NCBI E-utilities); API keys from NCBI_API_KEY")
 	storeDir := fs.String("tool-store", "", "directory of recorded tool results (one JSON file per tool and arguments)")
 	storeMode := fs.String("tool-store-mode", "off", "record/replay of tool results: off, record, replay (recorded results only), replay-then-live")
@@ -59,13 +60,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if t := *callTimeout - 3*time.Second; t > 0 && t < sbCfg.Timeout {
 		sbCfg.Timeout = t // interrupted and reported within the call's deadline
 	}
-	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *callTimeout, sandbox: *sandboxMode, sandboxCfg: sbCfg,
-		storeDir: *storeDir, storeMode: *storeMode, online: *online, log: log})
+	reg, pool, started, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *callTimeout, sandbox: *sandboxMode, sandboxCfg: sbCfg,
+		storeDir: *storeDir, storeMode: *storeMode, online: *online, mcpConfig: *mcpFile, log: log})
 	if err != nil {
 		return err
 	}
+	defer started.Close()
 	if pool != nil {
-		defer pool.Close()
 		if p, err := pool.Start(); err != nil {
 			return fmt.Errorf("start the sandbox: %w", err)
 		} else {

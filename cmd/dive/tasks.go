@@ -128,10 +128,11 @@ func tasksValidate(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usagef("tasks validate needs at least one FILE")
 	}
-	reg, _, err := loadRegistry(registryOptions{manifests: manifests, sandbox: "auto"})
+	reg, _, started, err := loadRegistry(registryOptions{manifests: manifests, sandbox: "auto"})
 	if err != nil {
 		return err
 	}
+	defer started.Close()
 	ts, problems, loadErr := loadTasks(files, reg)
 	if *asJSON {
 		if problems == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"text/tabwriter"
 
 	"github.com/dive-env/dive/toolexec/sandbox"
@@ -42,6 +43,7 @@ func toolsList(args []string, stdout, stderr io.Writer) error {
 	var manifests stringList
 	fs.Var(&manifests, "manifests", "also list the tool manifests in this file or directory (repeatable)")
 	onlyExec := fs.Bool("executable", false, "only tools that can run here")
+	mcpFile := fs.String("mcp", "", "MCP servers file whose tools to list too")
 	asJSON := fs.Bool("json", false, "print one JSON array")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -50,10 +52,11 @@ func toolsList(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("tools list takes no arguments")
 	}
-	reg, _, err := loadRegistry(registryOptions{manifests: manifests, sandbox: "auto"})
+	reg, _, started, err := loadRegistry(registryOptions{manifests: manifests, sandbox: "auto", mcpConfig: *mcpFile, log: quietLog()})
 	if err != nil {
 		return err
 	}
+	defer started.Close()
 	rows := []toolRow{}
 	for _, t := range reg.Tools() {
 		m := t.Manifest
@@ -85,10 +88,14 @@ func toolsList(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// quietLog discards the start-up logs of one-shot commands.
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 func toolsCall(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("tools call", "dive tools call NAME '{json arguments}' [--tool-store DIR --tool-store-mode MODE]", stderr)
 	timeout := fs.Duration("timeout", 0, "deadline of the call (default 30s)")
 	online := fs.Bool("online", false, "enable the tools that call remote web APIs")
+	mcpFile := fs.String("mcp", "", "MCP servers file whose tools can be called too")
 	storeDir := fs.String("tool-store", "", "directory of recorded tool results")
 	storeMode := fs.String("tool-store-mode", "off", "off, record, replay or replay-then-live")
 	var manifests stringList
@@ -102,14 +109,12 @@ func toolsCall(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	cfg := sandbox.DefaultConfig()
 	cfg.Warm = 0
-	reg, pool, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *timeout, sandbox: "auto", sandboxCfg: cfg,
-		storeDir: *storeDir, storeMode: *storeMode, online: *online})
+	reg, _, started, err := loadRegistry(registryOptions{manifests: manifests, callTimeout: *timeout, sandbox: "auto", sandboxCfg: cfg,
+		storeDir: *storeDir, storeMode: *storeMode, online: *online, mcpConfig: *mcpFile, log: quietLog()})
 	if err != nil {
 		return err
 	}
-	if pool != nil {
-		defer pool.Close()
-	}
+	defer started.Close()
 	tool, err := reg.Resolve(pos[0])
 	if err != nil {
 		return err
