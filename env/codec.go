@@ -192,6 +192,9 @@ var msgpackDecoders = sync.Pool{New: func() any {
 }}
 
 func (msgpackCodec) decodeEnvelope(data []byte) (envelope, error) {
+	if err := checkMsgpack(data); err != nil {
+		return envelope{}, err
+	}
 	var e struct {
 		ID     RequestID          `json:"id"`
 		Op     string             `json:"op"`

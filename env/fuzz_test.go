@@ -65,3 +65,34 @@ func FuzzParseHermes(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckMsgpack(t *testing.T) {
+	for _, bad := range [][]byte{
+		[]byte("\x93\xdd\xd8l\xe0\x8e\xb2\xd1"), // array32 of 3.6 billion elements: found by the fuzzer
+		{0xdf, 0xff, 0xff, 0xff, 0xff},          // map32 of 4 billion pairs
+		{0xdb, 0x7f, 0xff, 0xff, 0xff},          // str32 longer than the frame
+		{0x91},                                  // array with its element missing
+		{0xc1},                                  // never-used code
+		append(bytesRepeat(0x91, 100), 0x00),    // nesting 100 deep
+	} {
+		if err := checkMsgpack(bad); err == nil {
+			t.Errorf("accepted % x", bad)
+		}
+	}
+	good, err := msgpackCodec{}.encode(map[string]any{"id": 1, "op": "step", "params": map[string]any{
+		"episode": "e", "f": 1.5, "b": []byte{1, 2}, "l": []any{nil, true, -3, int64(1) << 40, "s"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkMsgpack(good); err != nil {
+		t.Fatalf("rejected a good frame: %v", err)
+	}
+}
+
+func bytesRepeat(b byte, n int) []byte {
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = b
+	}
+	return out
+}
