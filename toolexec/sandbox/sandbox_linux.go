@@ -242,14 +242,22 @@ func (p *Pool) lease(session string) (*slot, bool, error) {
 	p.mu.Unlock()
 	s, err := p.start()
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if err != nil {
 		p.live--
+		p.mu.Unlock()
 		return nil, lost, err
 	}
 	if session != "" {
+		// Two calls of one episode may have started slots at once: keep one.
+		if existing, ok := p.leased[session]; ok {
+			p.live--
+			p.mu.Unlock()
+			s.kill()
+			return existing, lost, nil
+		}
 		p.leased[session] = s
 	}
+	p.mu.Unlock()
 	return s, lost, nil
 }
 

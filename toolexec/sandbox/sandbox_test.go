@@ -138,6 +138,25 @@ func TestContainment(t *testing.T) {
 	}
 }
 
+// TestConcurrentCallsShareTheEpisodeSlot: parallel calls of one episode
+// (several code_execution calls in one step) end up in one slot.
+func TestConcurrentCallsShareTheEpisodeSlot(t *testing.T) {
+	p := newTestPool(t, func(c *Config) { c.Warm = 0 })
+	done := make(chan *Result, 4)
+	for i := 0; i < 4; i++ {
+		go func() { done <- run(t, p, "ep", "import os\nprint(os.getpid())") }()
+	}
+	for i := 0; i < 4; i++ {
+		<-done
+	}
+	p.mu.Lock()
+	live, leased := p.live, len(p.leased)
+	p.mu.Unlock()
+	if live != 1 || leased != 1 {
+		t.Fatalf("%d live slots, %d leased, want 1 and 1", live, leased)
+	}
+}
+
 func TestKilledSlotTellsTheModel(t *testing.T) {
 	p := newTestPool(t, nil)
 	run(t, p, "ep", "y = 1")
