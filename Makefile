@@ -1,5 +1,5 @@
 # The few commands people run; each calls the real thing.
-.PHONY: run test bench fuzz generate build
+.PHONY: run test bench fuzz generate build setup
 
 run:
 	go run ./cmd/dive serve
@@ -18,3 +18,6 @@ generate:
 
 build:
 	CGO_ENABLED=0 go build -trimpath -o bin/dive ./cmd/dive
+
+setup:
+	./scripts/setup-data

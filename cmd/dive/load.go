@@ -14,6 +14,7 @@ import (
 	"github.com/dive-env/dive/toolexec/httptool"
 	"github.com/dive-env/dive/toolexec/mcptool"
 	"github.com/dive-env/dive/toolexec/sandbox"
+	"github.com/dive-env/dive/toolexec/unitstool"
 )
 
 // stringList is a repeatable flag that also splits on commas.
@@ -106,7 +107,9 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 	var pool *sandbox.Lazy
 	switch o.sandbox {
 	case "off":
-		err = sandbox.Register(reg, nil, "turned off (--sandbox off)")
+		if err = sandbox.Register(reg, nil, "turned off (--sandbox off)"); err == nil {
+			err = unitstool.Register(reg, nil, "needs the sandbox, turned off (--sandbox off)")
+		}
 	case "", "auto", "require":
 		cfg := o.sandboxCfg
 		if cfg.Python == "" {
@@ -114,11 +117,13 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 		}
 		if caps := sandbox.Probe(cfg); caps.Complete() {
 			pool = sandbox.NewLazy(cfg, o.log)
-			err = sandbox.Register(reg, pool, "")
+			if err = sandbox.Register(reg, pool, ""); err == nil {
+				err = unitstool.Register(reg, pool, "")
+			}
 		} else if o.sandbox == "require" {
 			return nil, nil, fmt.Errorf("--sandbox require: code_execution cannot be isolated on this machine: %s", caps)
-		} else {
-			err = sandbox.Register(reg, nil, caps.String())
+		} else if err = sandbox.Register(reg, nil, caps.String()); err == nil {
+			err = unitstool.Register(reg, nil, "needs the sandbox, which is unavailable: "+caps.String())
 		}
 	default:
 		return nil, nil, usagef("bad --sandbox %q (auto, require, off)", o.sandbox)

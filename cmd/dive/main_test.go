@@ -56,11 +56,19 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 93 {
-		t.Fatalf("%d tools listed, want 85 built-in, code_execution and 7 NCBI tools (offline)", len(rows))
+	if len(rows) != 95 {
+		t.Fatalf("%d tools listed, want 85 built-in, code_execution, 2 GNU units tools and 7 NCBI tools (offline)", len(rows))
 	}
-	sandboxRuns := false
+	sandboxRuns, unitsRuns := false, 0
 	for _, r := range rows {
+		if strings.HasPrefix(r.ID, "general.units.") {
+			if r.Executable {
+				unitsRuns++
+			} else if r.Reason == "" {
+				t.Fatalf("units row without a reason: %+v", r)
+			}
+			continue
+		}
 		if r.ID == sandbox.ToolID {
 			// Runs where the machine can isolate it; otherwise listed with the reason.
 			sandboxRuns = r.Executable
@@ -80,7 +88,7 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "8 tool(s)") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "10 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
@@ -109,11 +117,11 @@ func TestToolsList(t *testing.T) {
 	}
 	// 373 reference tools + 38 of our own (calculator, statistics, dates, financial maths, clinical
 	// calculators, text and bibliometrics); 85 built-ins run here, and code_execution where it can be isolated.
-	generalRuns := 7
+	generalRuns := 7 + unitsRuns
 	if sandboxRuns {
-		generalRuns = 8
+		generalRuns++
 	}
-	want := map[string][2]int{"general": {11, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
+	want := map[string][2]int{"general": {13, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
 	total := 0
 	for d, w := range want {
 		total += w[0]

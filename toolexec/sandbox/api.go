@@ -124,6 +124,23 @@ func Register(r *toolexec.Registry, exec toolexec.Executor, reason string) error
 	return r.Register(Manifest(), exec, "")
 }
 
+// CommandResult is the outcome of a sandboxed command (Pool.RunCommand).
+type CommandResult struct {
+	Stdout    string `json:"stdout"`
+	Stderr    string `json:"stderr,omitempty"`
+	ExitCode  int    `json:"exit_code"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+// RunCommand starts the pool if needed and runs a sandboxed command.
+func (l *Lazy) RunCommand(ctx context.Context, argv []string) (*CommandResult, error) {
+	p, err := l.Start()
+	if err != nil {
+		return nil, err
+	}
+	return p.RunCommand(ctx, argv)
+}
+
 // Lazy is a Pool started on first use, or by Start. It lets a registry list
 // code_execution as executable (the probe passed) without starting slots
 // until they are needed. It is safe for concurrent use.

@@ -3,6 +3,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
@@ -30,6 +31,7 @@ const (
 	envAddressBytes = "DIVE_SANDBOX_AS_BYTES"
 	envPython       = "DIVE_SANDBOX_PYTHON"
 	envUID          = "DIVE_SANDBOX_UID"
+	envArgv         = "DIVE_SANDBOX_ARGV" // JSON argv of a command to run instead of the Python worker
 )
 
 func init() {
@@ -125,11 +127,22 @@ func helperMain() error {
 	// runtime may fail to allocate, so that limit is set last and followed
 	// by the raw execve only.
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + scratch, "TMPDIR=" + scratch, "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8"}
-	argv0, err := syscall.BytePtrFromString(python)
+	target := []string{python, "-I", "-S", "-u", "-c", workerSource}
+	if raw := os.Getenv(envArgv); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &target); err != nil || len(target) == 0 {
+			return fmt.Errorf("bad %s: %v", envArgv, err)
+		}
+		// A command starts at once: wait until the server has put us in the cgroup.
+		var gate [1]byte
+		if _, err := os.Stdin.Read(gate[:]); err != nil {
+			return fmt.Errorf("wait for the start signal: %w", err)
+		}
+	}
+	argv0, err := syscall.BytePtrFromString(target[0])
 	if err != nil {
 		return err
 	}
-	argv, err := syscall.SlicePtrFromStrings([]string{python, "-I", "-S", "-u", "-c", workerSource})
+	argv, err := syscall.SlicePtrFromStrings(target)
 	if err != nil {
 		return err
 	}
@@ -147,7 +160,7 @@ func helperMain() error {
 	}
 	_, _, errno := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(argv0)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
-	return fmt.Errorf("exec %s: %w", python, errno)
+	return fmt.Errorf("exec %s: %w", target[0], errno)
 }
 
 // remountReadOnly makes every mount read-only except the writable ones the

@@ -528,18 +528,23 @@ func (s *slot) kill() {
 
 func killPid(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 
-// limitedWriter keeps at most n bytes.
+// limitedWriter keeps at most n bytes and notes whether it dropped any.
 type limitedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-	n  int
+	mu      sync.Mutex
+	w       *bytes.Buffer
+	n       int
+	dropped bool
 }
 
 func (l *limitedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if room := l.n - l.w.Len(); room > 0 {
+	room := l.n - l.w.Len()
+	if room > 0 {
 		l.w.Write(p[:min(room, len(p))])
+	}
+	if len(p) > room {
+		l.dropped = true
 	}
 	return len(p), nil
 }

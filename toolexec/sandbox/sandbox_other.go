@@ -36,3 +36,8 @@ func (p *Pool) CloseSession(string) {}
 
 // Close does nothing here.
 func (p *Pool) Close() {}
+
+// RunCommand always fails here.
+func (p *Pool) RunCommand(context.Context, []string) (*CommandResult, error) {
+	return nil, ErrUnavailable
+}
