@@ -15,6 +15,7 @@ import (
 	"github.com/dive-env/dive/toolexec/mcptool"
 	"github.com/dive-env/dive/toolexec/sandbox"
 	"github.com/dive-env/dive/toolexec/unitstool"
+	"github.com/dive-env/dive/toolexec/wordnet"
 )
 
 // stringList is a repeatable flag that also splits on commas.
@@ -129,6 +130,9 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 		return nil, nil, usagef("bad --sandbox %q (auto, require, off)", o.sandbox)
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := wordnet.Register(reg, wordnet.DefaultDir); err != nil {
 		return nil, nil, err
 	}
 	if err := httptool.Register(reg, httptool.Options{Online: o.online}); err != nil {
