@@ -49,6 +49,21 @@ func slowEngine(t *testing.T, callTimeout time.Duration) *Engine {
 	return eng
 }
 
+// serveOnLoopback runs srv on a free loopback port until the test ends and
+// returns its websocket URL.
+func serveOnLoopback(t *testing.T, srv *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ctx, ln, time.Second); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "ws://" + ln.Addr().String() + EndpointPath
+}
+
 // TestGracefulShutdown: on shutdown, in-flight steps finish and are
 // answered, then clients get close code 1001, and Serve returns nil.
 func TestGracefulShutdown(t *testing.T) {
@@ -101,15 +116,8 @@ func TestGracefulShutdown(t *testing.T) {
 // TestToolDeadlineIsAScoredFailure: a tool past its deadline returns a
 // timeout tool message, and the step returns on time.
 func TestToolDeadlineIsAScoredFailure(t *testing.T) {
-	srv := NewServer(slowEngine(t, 50*time.Millisecond), DefaultServerConfig(), quietLogger())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = srv.Serve(ctx, ln, time.Second) }()
-	c := dial(t, "ws://"+ln.Addr().String()+EndpointPath, SubprotocolJSON)
+	url := serveOnLoopback(t, NewServer(slowEngine(t, 50*time.Millisecond), DefaultServerConfig(), quietLogger()))
+	c := dial(t, url, SubprotocolJSON)
 	ep := c.result(OpReset, map[string]any{"task_id": "slow"})["episode"]
 	start := time.Now()
 	r := c.result(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant",
@@ -130,15 +138,7 @@ func TestBackpressureAndFrameLimit(t *testing.T) {
 	cfg := DefaultServerConfig()
 	cfg.MaxInFlight = 1
 	cfg.MaxFrameBytes = 4096
-	srv := NewServer(slowEngine(t, 0), cfg, quietLogger())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = srv.Serve(ctx, ln, time.Second) }()
-	url := "ws://" + ln.Addr().String() + EndpointPath
+	url := serveOnLoopback(t, NewServer(slowEngine(t, 0), cfg, quietLogger()))
 
 	c := dial(t, url, SubprotocolJSON)
 	if lim := c.result(OpHello, nil)["limits"].(map[string]any); lim["max_in_flight"] != 1.0 || lim["max_frame_bytes"] != 4096.0 {

@@ -172,3 +172,45 @@ func ReadManifests(path string) ([]Manifest, error) {
 	}
 	return all, nil
 }
+
+// CompareParameters reports how two manifests' parameters differ in the ways
+// a caller notices: parameter names, JSON types and the required list (not
+// descriptions, defaults or bounds). It is how our tools are checked against
+// the reference release's manifests of the same id.
+func CompareParameters(ours, theirs Manifest) []string {
+	type shape struct {
+		Required   []string `json:"required"`
+		Properties map[string]struct {
+			Type any `json:"type"`
+		} `json:"properties"`
+	}
+	var a, b shape
+	if err := json.Unmarshal(ours.Parameters, &a); err != nil {
+		return []string{"our parameters: " + err.Error()}
+	}
+	if err := json.Unmarshal(theirs.Parameters, &b); err != nil {
+		return []string{"their parameters: " + err.Error()}
+	}
+	var diffs []string
+	sort.Strings(a.Required)
+	sort.Strings(b.Required)
+	if strings.Join(a.Required, ",") != strings.Join(b.Required, ",") {
+		diffs = append(diffs, fmt.Sprintf("required %v, reference %v", a.Required, b.Required))
+	}
+	for name, p := range b.Properties {
+		q, ok := a.Properties[name]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("reference parameter %q missing", name))
+		case fmt.Sprint(q.Type) != fmt.Sprint(p.Type):
+			diffs = append(diffs, fmt.Sprintf("parameter %q has type %v, reference %v", name, q.Type, p.Type))
+		}
+	}
+	for name := range a.Properties {
+		if _, ok := b.Properties[name]; !ok {
+			diffs = append(diffs, fmt.Sprintf("parameter %q is not in the reference", name))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}

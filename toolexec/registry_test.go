@@ -237,3 +237,20 @@ func TestInlineExecutor(t *testing.T) {
 		t.Fatalf("inline panic: %+v", res)
 	}
 }
+
+func TestCompareParameters(t *testing.T) {
+	m := func(params string) Manifest { return Manifest{Parameters: json.RawMessage(params)} }
+	ref := m(`{"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "integer", "minimum": 1}}}`)
+	for _, tc := range []struct {
+		ours  string
+		diffs int
+	}{
+		{`{"type": "object", "required": ["a"], "properties": {"a": {"type": "string", "maxLength": 9}, "b": {"type": "integer"}}}`, 0},
+		{`{"type": "object", "required": [], "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}`, 1},
+		{`{"type": "object", "required": ["a"], "properties": {"a": {"type": "number"}, "c": {"type": "integer"}}}`, 3},
+	} {
+		if d := CompareParameters(m(tc.ours), ref); len(d) != tc.diffs {
+			t.Errorf("%s: %v, want %d differences", tc.ours, d, tc.diffs)
+		}
+	}
+}

@@ -6,19 +6,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/dive-env/dive/toolexec"
 )
-
-type schemaShape struct {
-	Required   []string `json:"required"`
-	Properties map[string]struct {
-		Type string `json:"type"`
-	} `json:"properties"`
-}
 
 // TestManifestsMatchReference checks that every built-in tool that the DIVE
 // reference release also has keeps its id, name, domain, parameter names,
@@ -46,30 +38,8 @@ func TestManifestsMatchReference(t *testing.T) {
 		if ours.Name != theirs.Name || ours.Domain != theirs.Domain {
 			t.Errorf("%s: name/domain %s/%s, reference %s/%s", ours.ID, ours.Name, ours.Domain, theirs.Name, theirs.Domain)
 		}
-		var a, b schemaShape
-		if err := json.Unmarshal(ours.Parameters, &a); err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(theirs.Parameters, &b); err != nil {
-			t.Fatal(err)
-		}
-		sort.Strings(a.Required)
-		sort.Strings(b.Required)
-		if strings.Join(a.Required, ",") != strings.Join(b.Required, ",") {
-			t.Errorf("%s: required %v, reference %v", ours.ID, a.Required, b.Required)
-		}
-		for name, p := range b.Properties {
-			q, ok := a.Properties[name]
-			if !ok {
-				t.Errorf("%s: reference parameter %q missing", ours.ID, name)
-			} else if q.Type != p.Type {
-				t.Errorf("%s: parameter %q has type %q, reference %q", ours.ID, name, q.Type, p.Type)
-			}
-		}
-		for name := range a.Properties {
-			if _, ok := b.Properties[name]; !ok {
-				t.Errorf("%s: parameter %q is not in the reference", ours.ID, name)
-			}
+		for _, d := range toolexec.CompareParameters(ours, theirs) {
+			t.Errorf("%s: %s", ours.ID, d)
 		}
 	}
 	if matched < 15 {

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -158,13 +157,6 @@ func TestOfflineListing(t *testing.T) {
 	}
 }
 
-type shape struct {
-	Required   []string `json:"required"`
-	Properties map[string]struct {
-		Type string `json:"type"`
-	} `json:"properties"`
-}
-
 // TestManifestsMatchReference: same ids, names, parameters, types and required lists as the reference.
 func TestManifestsMatchReference(t *testing.T) {
 	dir := filepath.Join("..", "..", "..", "shared", "dive-reference", "tools")
@@ -185,22 +177,8 @@ func TestManifestsMatchReference(t *testing.T) {
 		if !ok || theirs.Name != ours.Name || theirs.Domain != ours.Domain {
 			t.Fatalf("%s: no matching reference manifest", ours.ID)
 		}
-		var a, b shape
-		if err := json.Unmarshal(ours.Parameters, &a); err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(theirs.Parameters, &b); err != nil {
-			t.Fatal(err)
-		}
-		sort.Strings(a.Required)
-		sort.Strings(b.Required)
-		if strings.Join(a.Required, ",") != strings.Join(b.Required, ",") || len(a.Properties) != len(b.Properties) {
-			t.Errorf("%s: required %v vs %v, %d vs %d parameters", ours.ID, a.Required, b.Required, len(a.Properties), len(b.Properties))
-		}
-		for name, p := range b.Properties {
-			if a.Properties[name].Type != p.Type {
-				t.Errorf("%s: parameter %s has type %q, reference %q", ours.ID, name, a.Properties[name].Type, p.Type)
-			}
+		for _, d := range toolexec.CompareParameters(ours, theirs) {
+			t.Errorf("%s: %s", ours.ID, d)
 		}
 	}
 }
