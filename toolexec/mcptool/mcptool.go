@@ -183,6 +183,11 @@ func (m *Manager) session(ctx context.Context, server, episode string) (*mcp.Cli
 	if m.episode[server] == nil {
 		m.episode[server] = map[string]*mcp.ClientSession{}
 	}
+	// Two calls of one episode may have connected at once: keep one session.
+	if existing := m.episode[server][episode]; existing != nil {
+		go cs.Close()
+		return existing, nil
+	}
 	m.episode[server][episode] = cs
 	return cs, nil
 }

@@ -130,6 +130,31 @@ func TestStreamableHTTPServer(t *testing.T) {
 	}
 }
 
+// TestParallelCallsOfOneEpisode: concurrent calls of one episode to a
+// per-episode server share one session.
+func TestParallelCallsOfOneEpisode(t *testing.T) {
+	url := loopbackServer(t)
+	m, r := start(t, &Config{Servers: map[string]ServerConfig{"mine": {URL: url, PerEpisode: true}}})
+	done := make(chan toolexec.Result, 6)
+	for i := 0; i < 6; i++ {
+		go func() { done <- callIn(t, r, "ep", "mine__count", `{}`) }()
+	}
+	for i := 0; i < 6; i++ {
+		if res := <-done; res.Err != nil {
+			t.Fatal(res.Err)
+		}
+	}
+	if res := callIn(t, r, "ep", "mine__count", `{}`); res.Output != "|||||||" {
+		t.Fatalf("the calls did not share one session: %q", res.Output)
+	}
+	m.mu.Lock()
+	n := len(m.episode["mine"])
+	m.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d sessions for one episode", n)
+	}
+}
+
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
 	for name, tc := range map[string]struct {
