@@ -11,6 +11,7 @@ import (
 	"github.com/dive-env/dive/internal/defaults"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
+	"github.com/dive-env/dive/toolexec/dictionary"
 	"github.com/dive-env/dive/toolexec/httptool"
 	"github.com/dive-env/dive/toolexec/mcptool"
 	"github.com/dive-env/dive/toolexec/sandbox"
@@ -133,6 +134,9 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 		return nil, nil, err
 	}
 	if err := wordnet.Register(reg, wordnet.DefaultDir); err != nil {
+		return nil, nil, err
+	}
+	if err := dictionary.Register(reg, dictionary.DefaultDir); err != nil {
 		return nil, nil, err
 	}
 	if err := httptool.Register(reg, httptool.Options{Online: o.online}); err != nil {

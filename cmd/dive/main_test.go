@@ -56,12 +56,12 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 98 {
-		t.Fatalf("%d tools listed, want 85 built-in, code_execution, 2 GNU units, 3 WordNet and 7 NCBI tools (offline)", len(rows))
+	if len(rows) != 100 {
+		t.Fatalf("%d tools listed, want 85 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE and 7 NCBI tools (offline)", len(rows))
 	}
 	sandboxRuns, unitsRuns := false, 0
 	for _, r := range rows {
-		if strings.HasPrefix(r.ID, "general.units.") || strings.HasPrefix(r.ID, "general.wordnet.") {
+		if strings.HasPrefix(r.ID, "general.units.") || strings.HasPrefix(r.ID, "general.wordnet.") || strings.HasPrefix(r.ID, "general.dictionary.") {
 			if r.Executable {
 				unitsRuns++
 			} else if r.Reason == "" {
@@ -88,7 +88,7 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "13 tool(s)") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "15 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
@@ -121,7 +121,7 @@ func TestToolsList(t *testing.T) {
 	if sandboxRuns {
 		generalRuns++
 	}
-	want := map[string][2]int{"general": {16, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
+	want := map[string][2]int{"general": {18, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
 	total := 0
 	for d, w := range want {
 		total += w[0]
