@@ -254,3 +254,36 @@ func TestCompareParameters(t *testing.T) {
 		}
 	}
 }
+
+func TestRegisterGroup(t *testing.T) {
+	ms := []Manifest{
+		{ID: "g.x.first", Name: "first", Parameters: json.RawMessage(`{"type":"object"}`)},
+		{ID: "g.x.second", Name: "second", Parameters: json.RawMessage(`{"type":"object"}`)},
+	}
+	opened := 0
+	open := func() (string, error) { opened++; return "resource", nil }
+	call := func(_ context.Context, res, tool string, _ json.RawMessage) (any, error) { return res + ":" + tool, nil }
+	r := NewRegistry(DefaultOptions())
+	if err := RegisterGroup(r, ms, "", open, call); err != nil {
+		t.Fatal(err)
+	}
+	if opened != 0 {
+		t.Fatal("opened before the first call")
+	}
+	for _, id := range []string{"g.x.first", "g.x.second", "g.x.first"} {
+		tool, _ := r.Get(id)
+		if res := r.Call(context.Background(), tool, json.RawMessage(`{}`)); res.Output != "resource:"+tool.Manifest.Name {
+			t.Fatalf("%s: %+v", id, res)
+		}
+	}
+	if opened != 1 {
+		t.Fatalf("opened %d times", opened)
+	}
+	off := NewRegistry(DefaultOptions())
+	if err := RegisterGroup(off, ms, "needs data", open, call); err != nil {
+		t.Fatal(err)
+	}
+	if tool, _ := off.Get("g.x.first"); tool.Executable() || tool.Reason() != "needs data" {
+		t.Fatalf("unavailable group: %v %q", tool.Executable(), tool.Reason())
+	}
+}

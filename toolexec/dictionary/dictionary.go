@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/dive-env/dive/toolexec"
 )
@@ -139,57 +138,37 @@ func Register(r *toolexec.Registry, dir string) error {
 			Parameters: json.RawMessage(`{"type": "object", "required": ["prefix"], "additionalProperties": false, "properties": {
 				"prefix": {"type": "string", "minLength": 1, "maxLength": 100}, "limit": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}}`)},
 	}
+	unavailable := ""
 	if _, err := os.Stat(filepath.Join(dir, "gcide.index")); err != nil {
-		for _, m := range ms {
-			if err := r.Register(m, nil, "needs GCIDE (apt-get install dict-gcide; scripts/setup-data installs it)"); err != nil {
-				return err
-			}
+		unavailable = "needs GCIDE (apt-get install dict-gcide; scripts/setup-data installs it)"
+	}
+	return toolexec.RegisterGroup(r, ms, unavailable, func() (*Dict, error) { return Open(dir, "gcide") }, call)
+}
+
+func call(_ context.Context, d *Dict, tool string, raw json.RawMessage) (any, error) {
+	var a struct {
+		Word   string `json:"word"`
+		Max    *int   `json:"max_entries"`
+		Prefix string `json:"prefix"`
+		Limit  *int   `json:"limit"`
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, err
+	}
+	if tool == "dictionary_prefix" {
+		limit := 50
+		if a.Limit != nil {
+			limit = *a.Limit
 		}
-		return nil
+		return map[string]any{"prefix": a.Prefix, "headwords": d.Prefix(a.Prefix, limit)}, nil
 	}
-	var once sync.Once
-	var dict *Dict
-	var openErr error
-	get := func() (*Dict, error) {
-		once.Do(func() { dict, openErr = Open(dir, "gcide") })
-		return dict, openErr
+	max := 5
+	if a.Max != nil {
+		max = *a.Max
 	}
-	for _, m := range ms {
-		name := m.Name
-		exec := toolexec.ExecutorFunc(func(_ context.Context, raw json.RawMessage) (any, error) {
-			d, err := get()
-			if err != nil {
-				return nil, err
-			}
-			var a struct {
-				Word   string `json:"word"`
-				Max    *int   `json:"max_entries"`
-				Prefix string `json:"prefix"`
-				Limit  *int   `json:"limit"`
-			}
-			if err := json.Unmarshal(raw, &a); err != nil {
-				return nil, err
-			}
-			if name == "dictionary_prefix" {
-				limit := 50
-				if a.Limit != nil {
-					limit = *a.Limit
-				}
-				return map[string]any{"prefix": a.Prefix, "headwords": d.Prefix(a.Prefix, limit)}, nil
-			}
-			max := 5
-			if a.Max != nil {
-				max = *a.Max
-			}
-			articles := d.Define(a.Word, max)
-			if len(articles) == 0 {
-				return nil, fmt.Errorf("%q is not a headword of GCIDE", a.Word)
-			}
-			return map[string]any{"word": a.Word, "articles": articles}, nil
-		})
-		if err := r.Register(m, exec, ""); err != nil {
-			return err
-		}
+	articles := d.Define(a.Word, max)
+	if len(articles) == 0 {
+		return nil, fmt.Errorf("%q is not a headword of GCIDE", a.Word)
 	}
-	return nil
+	return map[string]any{"word": a.Word, "articles": articles}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/dive-env/dive/toolexec"
 )
@@ -34,70 +33,50 @@ func manifests() []toolexec.Manifest {
 // Register adds the WordNet tools, reading the database in dir (opened on
 // first use); without the database they are listed with the reason.
 func Register(r *toolexec.Registry, dir string) error {
+	unavailable := ""
 	if _, err := os.Stat(filepath.Join(dir, "data.noun")); err != nil {
-		for _, m := range manifests() {
-			if err := r.Register(m, nil, "needs WordNet 3.0 (apt-get install wordnet-base; scripts/setup-data installs it)"); err != nil {
-				return err
-			}
+		unavailable = "needs WordNet 3.0 (apt-get install wordnet-base; scripts/setup-data installs it)"
+	}
+	return toolexec.RegisterGroup(r, manifests(), unavailable, func() (*DB, error) { return Open(dir) }, call)
+}
+
+func call(_ context.Context, d *DB, tool string, raw json.RawMessage) (any, error) {
+	var a struct {
+		Word     string `json:"word"`
+		POS      string `json:"pos"`
+		Relation string `json:"relation"`
+		Query    string `json:"query"`
+		K        *int   `json:"k"`
+	}
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, err
+	}
+	switch tool {
+	case "wordnet_define":
+		senses, err := d.Senses(a.Word, a.POS)
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	}
-	var once sync.Once
-	var db *DB
-	var openErr error
-	get := func() (*DB, error) {
-		once.Do(func() { db, openErr = Open(dir) })
-		return db, openErr
-	}
-	for _, m := range manifests() {
-		name := m.Name
-		run := toolexec.ExecutorFunc(func(_ context.Context, raw json.RawMessage) (any, error) {
-			d, err := get()
-			if err != nil {
-				return nil, err
-			}
-			var a struct {
-				Word     string `json:"word"`
-				POS      string `json:"pos"`
-				Relation string `json:"relation"`
-				Query    string `json:"query"`
-				K        *int   `json:"k"`
-			}
-			if err := json.Unmarshal(raw, &a); err != nil {
-				return nil, err
-			}
-			switch name {
-			case "wordnet_define":
-				senses, err := d.Senses(a.Word, a.POS)
-				if err != nil {
-					return nil, err
-				}
-				if len(senses) == 0 {
-					return nil, fmt.Errorf("%q is not in WordNet", a.Word)
-				}
-				return map[string]any{"word": a.Word, "senses": senses}, nil
-			case "wordnet_relations":
-				rel, err := d.Related(a.Word, a.POS, a.Relation)
-				if err != nil {
-					return nil, err
-				}
-				return map[string]any{"word": a.Word, "relation": a.Relation, "senses": rel}, nil
-			case "wordnet_search":
-				k := 5
-				if a.K != nil {
-					k = *a.K
-				}
-				hits, err := d.Search(a.Query, k)
-				if err != nil {
-					return nil, err
-				}
-				return map[string]any{"query": a.Query, "results": hits}, nil
-			}
-			return nil, errors.New("unknown tool")
-		})
-		if err := r.Register(m, run, ""); err != nil {
-			return err
+		if len(senses) == 0 {
+			return nil, fmt.Errorf("%q is not in WordNet", a.Word)
 		}
+		return map[string]any{"word": a.Word, "senses": senses}, nil
+	case "wordnet_relations":
+		rel, err := d.Related(a.Word, a.POS, a.Relation)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"word": a.Word, "relation": a.Relation, "senses": rel}, nil
+	case "wordnet_search":
+		k := 5
+		if a.K != nil {
+			k = *a.K
+		}
+		hits, err := d.Search(a.Query, k)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"query": a.Query, "results": hits}, nil
 	}
-	return nil
+	return nil, errors.New("unknown tool " + tool)
 }
