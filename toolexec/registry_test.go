@@ -262,7 +262,9 @@ func TestRegisterGroup(t *testing.T) {
 	}
 	opened := 0
 	open := func() (string, error) { opened++; return "resource", nil }
-	call := func(_ context.Context, res, tool string, _ json.RawMessage) (any, error) { return res + ":" + tool, nil }
+	call := func(_ context.Context, res, tool string, _ json.RawMessage) (any, error) {
+		return res + ":" + tool, nil
+	}
 	r := NewRegistry(DefaultOptions())
 	if err := RegisterGroup(r, ms, "", open, call); err != nil {
 		t.Fatal(err)
