@@ -56,8 +56,8 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 105 {
-		t.Fatalf("%d tools listed, want 90 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE and 7 NCBI tools (offline)", len(rows))
+	if len(rows) != 110 {
+		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE and 7 NCBI tools (offline)", len(rows))
 	}
 	sandboxRuns, unitsRuns := false, 0
 	for _, r := range rows {
@@ -88,7 +88,7 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "20 tool(s)") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "25 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
@@ -115,13 +115,13 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + 43 of our own (calculator, statistics and tests, dates, financial maths, clinical
-	// calculators, text and bibliometrics); 90 built-ins run here, and code_execution where it can be isolated.
-	generalRuns := 12 + unitsRuns
+	// 373 reference tools + 48 of our own (calculator, statistics and tests, dates and calendars, financial maths, clinical
+	// calculators, text and bibliometrics); 95 built-ins run here, and code_execution where it can be isolated.
+	generalRuns := 17 + unitsRuns
 	if sandboxRuns {
 		generalRuns++
 	}
-	want := map[string][2]int{"general": {23, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
+	want := map[string][2]int{"general": {28, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
 	total := 0
 	for d, w := range want {
 		total += w[0]

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -166,6 +167,25 @@ func TestBuiltinTools(t *testing.T) {
 		{"stats_normal_distribution", `{"mean": 100}`, nil, "give x, probability"},
 		{"stats_binomial_distribution", `{"n": 10, "p": 0.5, "k": 5}`, map[string]any{"pmf": 0.24609375, "cdf": 0.623046875, "survival_at_least_k": 0.623046875, "mean": 5.0, "variance": 2.5}, ""},
 		{"stats_binomial_distribution", `{"n": 3, "p": 0.5, "k": 4}`, nil, "exceeds n"},
+		// F(2, 2) has survival 1/(1+F); Poisson(2) probabilities by hand; month grids from Python's calendar module.
+		{"stats_anova_oneway", `{"groups": [[1, 3], [4, 6], [8]]}`, map[string]any{"f_statistic": 6.3, "df_between": 2.0, "df_within": 2.0, "p_value": 0.136986301369863, "ss_between": 25.2, "ss_within": 4.0}, ""},
+		{"stats_anova_oneway", `{"groups": [[1, 3], [4, 6]]}`, map[string]any{"f_statistic": 4.5, "p_value": 0.1679497056621564}, ""},
+		{"stats_anova_oneway", `{"groups": [[1], [4]]}`, nil, "more observations than groups"},
+		{"stats_poisson_distribution", `{"lambda": 2, "k": 3}`, map[string]any{"pmf": 0.1804470443154836, "cdf": 0.857123460498547, "survival_at_least_k": 0.32332358381693654}, ""},
+		{"stats_poisson_distribution", `{"lambda": 0, "k": 0}`, map[string]any{"pmf": 1.0, "cdf": 1.0}, ""},
+		{"datetime_easter", `{"year": 2024}`, map[string]any{"date": "2024-03-31"}, ""},
+		{"datetime_easter", `{"year": 2025}`, map[string]any{"date": "2025-04-20"}, ""},
+		{"datetime_easter", `{"year": 2000}`, map[string]any{"date": "2000-04-23"}, ""},
+		{"datetime_easter", `{"year": 2024, "tradition": "orthodox"}`, map[string]any{"date": "2024-05-05"}, ""},
+		{"datetime_easter", `{"year": 2023, "tradition": "orthodox"}`, map[string]any{"date": "2023-04-16"}, ""},
+		{"datetime_add_business_days", `{"date": "2024-11-22", "business_days": 1}`, map[string]any{"date": "2024-11-25", "weekday": "Monday", "calendar_days": 3.0}, ""},
+		{"datetime_add_business_days", `{"date": "2024-11-27", "business_days": 2, "holidays": ["2024-11-28"]}`, map[string]any{"date": "2024-12-02"}, ""},
+		{"datetime_add_business_days", `{"date": "2024-11-25", "business_days": -1}`, map[string]any{"date": "2024-11-22", "calendar_days": -3.0}, ""},
+		{"datetime_add_business_days", `{"date": "2024-11-25", "business_days": 1, "holidays": ["tomorrow"]}`, nil, "holiday"},
+		{"datetime_month_calendar", `{"year": 2024, "month": 2}`, map[string]any{"days": 29.0, "first_weekday": "Thursday", "weekdays_monday_to_friday": 21.0,
+			"weeks": []any{[]any{0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0}, []any{5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0}, []any{12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0}, []any{19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0}, []any{26.0, 27.0, 28.0, 29.0, 0.0, 0.0, 0.0}}}, ""},
+		{"datetime_month_calendar", `{"year": 2024, "month": 9, "week_starts_on": "sunday"}`, map[string]any{"first_weekday": "Sunday", "last_weekday": "Monday",
+			"weeks": []any{[]any{1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0}, []any{8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0}, []any{15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0}, []any{22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0}, []any{29.0, 30.0, 0.0, 0.0, 0.0, 0.0, 0.0}}}, ""},
 		{"stats_confidence_interval", `{"values": [1, 2, 3]}`, map[string]any{"critical_t": 4.302652729749463, "margin_of_error": 2.4841377117503307, "lower": -0.4841377117503307, "upper": 4.484137711750331}, ""},
 		{"datetime_difference", `{"start": "2024-01-01", "end": "2024-03-01"}`, map[string]any{"days": 60.0, "business_days": 44.0, "months": 2.0, "remaining_days": 0.0}, ""},
 		{"datetime_add", `{"date": "2024-01-31", "months": 1}`, map[string]any{"date": "2024-03-02"}, ""},
@@ -221,7 +241,7 @@ func TestBuiltinTools(t *testing.T) {
 					}
 					continue
 				}
-				if got != want {
+				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s: %s = %v, want %v", tc.tool, k, got, want)
 				}
 			}

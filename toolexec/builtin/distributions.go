@@ -317,3 +317,59 @@ func chiSquareIndependence(table [][]float64, yates bool) (map[string]any, error
 		"p_value": chiSquareSurvival(stat, df), "expected": expected, "yates_correction": correct,
 		"cramers_v": math.Sqrt(stat / (total * float64(min(r, c)-1)))}, nil
 }
+
+// fSurvival is P(F > f) for Fisher's F distribution with d1 and d2 degrees of freedom.
+func fSurvival(f, d1, d2 float64) float64 {
+	if f <= 0 {
+		return 1
+	}
+	return regIncBeta(d2/(d2+d1*f), d2/2, d1/2)
+}
+
+// anovaOneWay is the one-way analysis of variance of k groups.
+func anovaOneWay(groups [][]float64) (map[string]any, error) {
+	if len(groups) < 2 {
+		return nil, errors.New("at least two groups are needed")
+	}
+	var all []float64
+	for i, g := range groups {
+		if len(g) == 0 {
+			return nil, fmt.Errorf("group %d is empty", i)
+		}
+		all = append(all, g...)
+	}
+	n, k := float64(len(all)), float64(len(groups))
+	if n <= k {
+		return nil, errors.New("there must be more observations than groups")
+	}
+	grand := mean(all)
+	var ssb, ssw float64
+	means := make([]float64, len(groups))
+	for i, g := range groups {
+		means[i] = mean(g)
+		ssb += float64(len(g)) * (means[i] - grand) * (means[i] - grand)
+		for _, x := range g {
+			ssw += (x - means[i]) * (x - means[i])
+		}
+	}
+	dfb, dfw := k-1, n-k
+	if ssw == 0 {
+		return nil, errors.New("no variation within groups: the F statistic is undefined")
+	}
+	f := (ssb / dfb) / (ssw / dfw)
+	return map[string]any{"f_statistic": f, "df_between": dfb, "df_within": dfw, "p_value": fSurvival(f, dfb, dfw),
+		"ss_between": ssb, "ss_within": ssw, "ms_between": ssb / dfb, "ms_within": ssw / dfw,
+		"eta_squared": ssb / (ssb + ssw), "group_means": means, "grand_mean": grand}, nil
+}
+
+// poissonPMF is P(X = k) for X ~ Poisson(lambda).
+func poissonPMF(k int, lambda float64) float64 {
+	if lambda == 0 {
+		if k == 0 {
+			return 1
+		}
+		return 0
+	}
+	lk, _ := math.Lgamma(float64(k + 1))
+	return math.Exp(float64(k)*math.Log(lambda) - lambda - lk)
+}

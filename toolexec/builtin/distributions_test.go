@@ -40,3 +40,16 @@ func TestDistributionsAgainstClosedForms(t *testing.T) {
 		}
 	}
 }
+
+// TestFDistribution checks the F tail against its closed forms: F(2, 2) has
+// survival 1/(1+f), and F(1, d) is the square of t with d degrees of freedom.
+func TestFDistribution(t *testing.T) {
+	for _, f := range []float64{0.1, 1, 4.5, 30} {
+		if got, want := fSurvival(f, 2, 2), 1/(1+f); math.Abs(got-want) > 1e-12 {
+			t.Errorf("F(2,2) survival at %v = %v, want %v", f, got, want)
+		}
+		if got, want := fSurvival(f, 1, 7), 2*studentTSurvival(math.Sqrt(f), 7); math.Abs(got-want) > 1e-12 {
+			t.Errorf("F(1,7) survival at %v = %v, want two-sided t %v", f, got, want)
+		}
+	}
+}

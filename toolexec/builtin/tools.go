@@ -380,6 +380,7 @@ func definitions() []definition {
 	defs = append(defs, financeDefinitions()...)
 	defs = append(defs, statsDefinitions()...)
 	defs = append(defs, hypothesisDefinitions()...)
+	defs = append(defs, calendarDefinitions()...)
 	defs = append(defs, clinicalDefinitions()...)
 	defs = append(defs, textDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })

@@ -139,5 +139,34 @@ func hypothesisDefinitions() []definition {
 					"margin_of_error": crit * se, "lower": m - crit*se, "upper": m + crit*se, "confidence": level}, nil
 			}),
 		},
+		{
+			id:          "general.stats.stats_anova_oneway",
+			description: "One-way analysis of variance across two or more groups: F statistic, degrees of freedom, p-value, sums and mean squares, eta squared and group means.",
+			params: `{"type": "object", "required": ["groups"], "additionalProperties": false, "properties": {
+				"groups": {"type": "array", "minItems": 2, "maxItems": 1000, "items": ` + seriesParam("One group's observations.", 1) + `, "description": "The groups, one array of numbers each."}}}`,
+			run: typed(func(a struct {
+				Groups [][]float64 `json:"groups"`
+			}) (any, error) {
+				return anovaOneWay(a.Groups)
+			}),
+		},
+		{
+			id:          "general.stats.stats_poisson_distribution",
+			description: "Poisson distribution with mean lambda: P(X = k), P(X ≤ k) and P(X ≥ k).",
+			params: `{"type": "object", "required": ["lambda", "k"], "additionalProperties": false, "properties": {
+				"lambda": {"type": "number", "minimum": 0, "maximum": 1e9, "description": "Mean number of events."},
+				"k": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Number of events."}}}`,
+			run: typed(func(a struct {
+				Lambda float64 `json:"lambda"`
+				K      int     `json:"k"`
+			}) (any, error) {
+				pmf := poissonPMF(a.K, a.Lambda)
+				cdf := 1.0
+				if a.Lambda > 0 {
+					cdf = regIncGammaUpper(float64(a.K+1), a.Lambda)
+				}
+				return map[string]any{"pmf": pmf, "cdf": cdf, "survival_at_least_k": math.Min(1, 1-cdf+pmf), "mean": a.Lambda, "variance": a.Lambda}, nil
+			}),
+		},
 	}
 }
