@@ -13,6 +13,7 @@ import (
 	"github.com/dive-env/dive/toolexec"
 	"github.com/dive-env/dive/toolexec/dictionary"
 	"github.com/dive-env/dive/toolexec/httptool"
+	"github.com/dive-env/dive/toolexec/marketdata"
 	"github.com/dive-env/dive/toolexec/mcptool"
 	"github.com/dive-env/dive/toolexec/sandbox"
 	"github.com/dive-env/dive/toolexec/unitstool"
@@ -137,6 +138,9 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 		return nil, nil, err
 	}
 	if err := dictionary.Register(reg, dictionary.DefaultDir); err != nil {
+		return nil, nil, err
+	}
+	if err := marketdata.Register(reg, marketdata.DefaultDir); err != nil {
 		return nil, nil, err
 	}
 	if err := httptool.Register(reg, httptool.Options{Online: o.online}); err != nil {

@@ -56,13 +56,16 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 110 {
-		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE and 7 NCBI tools (offline)", len(rows))
+	if len(rows) != 114 {
+		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history and 7 NCBI tools (offline)", len(rows))
 	}
-	sandboxRuns, unitsRuns := false, 0
+	sandboxRuns, unitsRuns, marketRuns := false, 0, 0
 	for _, r := range rows {
-		if strings.HasPrefix(r.ID, "general.units.") || strings.HasPrefix(r.ID, "general.wordnet.") || strings.HasPrefix(r.ID, "general.dictionary.") {
-			if r.Executable {
+		if strings.HasPrefix(r.ID, "general.units.") || strings.HasPrefix(r.ID, "general.wordnet.") || strings.HasPrefix(r.ID, "general.dictionary.") ||
+			strings.HasPrefix(r.ID, "financial.market_history.") {
+			if r.Executable && strings.HasPrefix(r.ID, "financial.") {
+				marketRuns++
+			} else if r.Executable {
 				unitsRuns++
 			} else if r.Reason == "" {
 				t.Fatalf("units row without a reason: %+v", r)
@@ -115,13 +118,13 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + 48 of our own (calculator, statistics and tests, dates and calendars, financial maths, clinical
+	// 373 reference tools + 52 of our own (calculator, statistics and tests, dates and calendars, market history, financial maths, clinical
 	// calculators, text and bibliometrics); 95 built-ins run here, and code_execution where it can be isolated.
 	generalRuns := 17 + unitsRuns
 	if sandboxRuns {
 		generalRuns++
 	}
-	want := map[string][2]int{"general": {28, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {184, 15}}
+	want := map[string][2]int{"general": {28, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {188, 15 + marketRuns}}
 	total := 0
 	for d, w := range want {
 		total += w[0]
