@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,19 +57,20 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 114 {
-		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history and 7 NCBI tools (offline)", len(rows))
+	if len(rows) != 120 {
+		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history, 6 miscfiles and 7 NCBI tools (offline)", len(rows))
 	}
-	sandboxRuns, unitsRuns, marketRuns := false, 0, 0
+	// Tools over data that scripts/setup-data installs run where it is
+	// installed and otherwise say why not; dataRuns counts those that run.
+	dataBacked := []string{"general.units.", "general.wordnet.", "general.dictionary.", "financial.market_history.",
+		"general.geography.", "financial.currency."}
+	sandboxRuns, dataRuns := false, map[string]int{}
 	for _, r := range rows {
-		if strings.HasPrefix(r.ID, "general.units.") || strings.HasPrefix(r.ID, "general.wordnet.") || strings.HasPrefix(r.ID, "general.dictionary.") ||
-			strings.HasPrefix(r.ID, "financial.market_history.") {
-			if r.Executable && strings.HasPrefix(r.ID, "financial.") {
-				marketRuns++
-			} else if r.Executable {
-				unitsRuns++
+		if slices.ContainsFunc(dataBacked, func(p string) bool { return strings.HasPrefix(r.ID, p) }) {
+			if r.Executable {
+				dataRuns[r.Domain]++
 			} else if r.Reason == "" {
-				t.Fatalf("units row without a reason: %+v", r)
+				t.Fatalf("data-backed row without a reason: %+v", r)
 			}
 			continue
 		}
@@ -91,7 +93,7 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "25 tool(s)") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "30 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
@@ -118,13 +120,13 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + 52 of our own (calculator, statistics and tests, dates and calendars, market history, financial maths, clinical
-	// calculators, text and bibliometrics); 95 built-ins run here, and code_execution where it can be isolated.
-	generalRuns := 17 + unitsRuns
+	// 373 reference tools + 58 of our own (calculator, statistics and tests, dates and calendars, market history, geography and currency
+	// tables, financial maths, clinical calculators, text and bibliometrics); 95 built-ins run here, and code_execution where it can be isolated.
+	generalRuns := 17 + dataRuns["general"]
 	if sandboxRuns {
 		generalRuns++
 	}
-	want := map[string][2]int{"general": {28, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {188, 15 + marketRuns}}
+	want := map[string][2]int{"general": {33, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {189, 15 + dataRuns["financial"]}}
 	total := 0
 	for d, w := range want {
 		total += w[0]
