@@ -57,13 +57,16 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 120 {
-		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history, 6 miscfiles and 7 NCBI tools (offline)", len(rows))
+	if len(rows) != 147 {
+		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history, 6 miscfiles, 27 open-data and 7 NCBI tools (offline)", len(rows))
 	}
 	// Tools over data that scripts/setup-data installs run where it is
 	// installed and otherwise say why not; dataRuns counts those that run.
 	dataBacked := []string{"general.units.", "general.wordnet.", "general.dictionary.", "financial.market_history.",
-		"general.geography.", "financial.currency."}
+		"general.geography.", "financial.currency.", "biological.penguins.", "biological.habitat.", "biological.crop_trials.",
+		"medical.antibiotics.", "medical.epidemiology.", "financial.labor.", "financial.household_income.", "financial.public_finance.",
+		"general.energy.", "general.climate.", "general.weather.", "general.geoscience.", "general.history.", "general.demographics.",
+		"general.automobiles."}
 	sandboxRuns, dataRuns := false, map[string]int{}
 	for _, r := range rows {
 		if slices.ContainsFunc(dataBacked, func(p string) bool { return strings.HasPrefix(r.ID, p) }) {
@@ -93,7 +96,7 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "30 tool(s)") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "44 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
@@ -120,13 +123,13 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + 58 of our own (calculator, statistics and tests, dates and calendars, market history, geography and currency
-	// tables, financial maths, clinical calculators, text and bibliometrics); 95 built-ins run here, and code_execution where it can be isolated.
+	// 373 reference tools + 85 of our own (calculator, statistics and tests, dates and calendars, market history, geography and currency
+	// tables, open statistical datasets, financial maths, clinical calculators, text and bibliometrics); 95 built-ins run here, and code_execution where it can be isolated.
 	generalRuns := 17 + dataRuns["general"]
 	if sandboxRuns {
 		generalRuns++
 	}
-	want := map[string][2]int{"general": {33, generalRuns}, "biological": {61, 47}, "academic": {53, 3}, "medical": {102, 13}, "financial": {189, 15 + dataRuns["financial"]}}
+	want := map[string][2]int{"general": {47, generalRuns}, "biological": {64, 47 + dataRuns["biological"]}, "academic": {53, 3}, "medical": {107, 13 + dataRuns["medical"]}, "financial": {194, 15 + dataRuns["financial"]}}
 	total := 0
 	for d, w := range want {
 		total += w[0]

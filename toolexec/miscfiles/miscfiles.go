@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -195,23 +194,4 @@ func readPlaces(path string) ([]Place, error) {
 		err = flush()
 	}
 	return out, err
-}
-
-// earthRadiusKm is the IUGG mean Earth radius.
-const earthRadiusKm = 6371.0088
-
-// greatCircleKm is the haversine distance between two points in degrees.
-func greatCircleKm(lat1, lon1, lat2, lon2 float64) float64 {
-	rad := math.Pi / 180
-	dLat, dLon := (lat2-lat1)*rad, (lon2-lon1)*rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * earthRadiusKm * math.Asin(math.Min(1, math.Sqrt(h)))
-}
-
-// initialBearing is the compass bearing in degrees from point 1 towards point 2.
-func initialBearing(lat1, lon1, lat2, lon2 float64) float64 {
-	rad := math.Pi / 180
-	y := math.Sin((lon2-lon1)*rad) * math.Cos(lat2*rad)
-	x := math.Cos(lat1*rad)*math.Sin(lat2*rad) - math.Sin(lat1*rad)*math.Cos(lat2*rad)*math.Cos((lon2-lon1)*rad)
-	return math.Mod(math.Atan2(y, x)/rad+360, 360)
 }

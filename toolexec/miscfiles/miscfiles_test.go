@@ -124,22 +124,6 @@ func TestPlaceDistance(t *testing.T) {
 	}
 }
 
-func TestGreatCircle(t *testing.T) {
-	// A quarter of the equator, and a meridian from pole to pole.
-	if d := greatCircleKm(0, 0, 0, 90); math.Abs(d-math.Pi/2*6371.0088) > 1e-9 {
-		t.Fatalf("quarter equator %v", d)
-	}
-	if d := greatCircleKm(90, 0, -90, 0); math.Abs(d-math.Pi*6371.0088) > 1e-9 {
-		t.Fatalf("pole to pole %v", d)
-	}
-	if b := initialBearing(0, 0, 10, 0); math.Abs(b) > 1e-9 {
-		t.Fatalf("due north %v", b)
-	}
-	if b := initialBearing(0, 0, 0, -10); math.Abs(b-270) > 1e-9 {
-		t.Fatalf("due west %v", b)
-	}
-}
-
 func TestMissingData(t *testing.T) {
 	reg := toolexec.NewRegistry(toolexec.DefaultOptions())
 	if err := Register(reg, t.TempDir()); err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dive-env/dive/internal/geo"
+
 	"github.com/dive-env/dive/toolexec"
 )
 
@@ -138,9 +140,9 @@ func call(_ context.Context, t *Tables, tool string, raw json.RawMessage) (any, 
 		if err != nil {
 			return nil, err
 		}
-		km := greatCircleKm(from.Latitude, from.Longitude, to.Latitude, to.Longitude)
+		km := geo.GreatCircleKm(from.Latitude, from.Longitude, to.Latitude, to.Longitude)
 		return map[string]any{"from": from, "to": to, "distance_km": km, "distance_miles": km / 1.609344,
-			"distance_nautical_miles": km / 1.852, "initial_bearing_degrees": initialBearing(from.Latitude, from.Longitude, to.Latitude, to.Longitude)}, nil
+			"distance_nautical_miles": km / 1.852, "initial_bearing_degrees": geo.InitialBearing(from.Latitude, from.Longitude, to.Latitude, to.Longitude)}, nil
 	}
 	return nil, fmt.Errorf("unknown miscfiles tool %q", tool)
 }
