@@ -16,6 +16,7 @@ import (
 	"github.com/dive-env/dive/toolexec/marketdata"
 	"github.com/dive-env/dive/toolexec/mcptool"
 	"github.com/dive-env/dive/toolexec/miscfiles"
+	"github.com/dive-env/dive/toolexec/numdb"
 	"github.com/dive-env/dive/toolexec/opendata"
 	"github.com/dive-env/dive/toolexec/sandbox"
 	"github.com/dive-env/dive/toolexec/unitstool"
@@ -149,6 +150,9 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 		return nil, nil, err
 	}
 	if err := opendata.Register(reg, opendata.DefaultDir); err != nil {
+		return nil, nil, err
+	}
+	if err := numdb.Register(reg, numdb.DefaultDir); err != nil {
 		return nil, nil, err
 	}
 	if err := httptool.Register(reg, httptool.Options{Online: o.online}); err != nil {

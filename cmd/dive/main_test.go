@@ -57,8 +57,8 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 147 {
-		t.Fatalf("%d tools listed, want 95 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history, 6 miscfiles, 27 open-data and 7 NCBI tools (offline)", len(rows))
+	if len(rows) != 160 {
+		t.Fatalf("%d tools listed, want 104 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history, 6 miscfiles, 27 open-data, 4 stdnum-registry and 7 NCBI tools (offline)", len(rows))
 	}
 	// Tools over data that scripts/setup-data installs run where it is
 	// installed and otherwise say why not; dataRuns counts those that run.
@@ -66,7 +66,8 @@ func TestToolsList(t *testing.T) {
 		"general.geography.", "financial.currency.", "biological.penguins.", "biological.habitat.", "biological.crop_trials.",
 		"medical.antibiotics.", "medical.epidemiology.", "financial.labor.", "financial.household_income.", "financial.public_finance.",
 		"general.energy.", "general.climate.", "general.weather.", "general.geoscience.", "general.history.", "general.demographics.",
-		"general.automobiles."}
+		"general.automobiles.", "academic.identifiers.isbn_validate", "financial.identifiers.iban_validate", "financial.identifiers.cfi_decode",
+		"general.telecom."}
 	sandboxRuns, dataRuns := false, map[string]int{}
 	for _, r := range rows {
 		if slices.ContainsFunc(dataBacked, func(p string) bool { return strings.HasPrefix(r.ID, p) }) {
@@ -96,7 +97,7 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "44 tool(s)") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "45 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
@@ -123,13 +124,13 @@ func TestToolsList(t *testing.T) {
 		}
 		perDomain[r.Domain] = c
 	}
-	// 373 reference tools + 85 of our own (calculator, statistics and tests, dates and calendars, market history, geography and currency
-	// tables, open statistical datasets, financial maths, clinical calculators, text and bibliometrics); 95 built-ins run here, and code_execution where it can be isolated.
+	// 373 reference tools + 98 of our own (calculator, statistics and tests, dates and calendars, market history, geography and currency
+	// tables, open statistical datasets, identifier validators and registries, financial maths, clinical calculators, text and bibliometrics); 104 built-ins run here, and code_execution where it can be isolated.
 	generalRuns := 17 + dataRuns["general"]
 	if sandboxRuns {
 		generalRuns++
 	}
-	want := map[string][2]int{"general": {47, generalRuns}, "biological": {64, 47 + dataRuns["biological"]}, "academic": {53, 3}, "medical": {107, 13 + dataRuns["medical"]}, "financial": {194, 15 + dataRuns["financial"]}}
+	want := map[string][2]int{"general": {48, generalRuns}, "biological": {64, 47 + dataRuns["biological"]}, "academic": {58, 7 + dataRuns["academic"]}, "medical": {109, 15 + dataRuns["medical"]}, "financial": {199, 18 + dataRuns["financial"]}}
 	total := 0
 	for d, w := range want {
 		total += w[0]

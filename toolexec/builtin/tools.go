@@ -383,6 +383,7 @@ func definitions() []definition {
 	defs = append(defs, calendarDefinitions()...)
 	defs = append(defs, clinicalDefinitions()...)
 	defs = append(defs, textDefinitions()...)
+	defs = append(defs, identifierDefinitions()...)
 	sort.Slice(defs, func(i, j int) bool { return defs[i].id < defs[j].id })
 	return defs
 }
