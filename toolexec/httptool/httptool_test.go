@@ -147,11 +147,12 @@ func TestOfflineListing(t *testing.T) {
 	if err := Register(r, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if r.Len() != 7 {
-		t.Fatalf("%d tools", r.Len())
+	if r.Len() != 146 {
+		t.Fatalf("%d tools, want 7 NCBI, 6 arXiv, 15 Crossref, 12 OpenAlex, 17 Semantic Scholar, 79 RxNav and 10 Clinical Tables", r.Len())
 	}
 	for _, tool := range r.Tools() {
-		if tool.Executable() || !strings.Contains(tool.Reason(), "eutils.ncbi.nlm.nih.gov") || !strings.Contains(tool.Reason(), "--online") {
+		u, _ := url.Parse(tool.Manifest.Meta["upstream_api"].(string))
+		if tool.Executable() || !strings.Contains(tool.Reason(), "needs network access to "+u.Host) || !strings.Contains(tool.Reason(), "--online") {
 			t.Fatalf("offline tool %s: executable=%v reason=%q", tool.Manifest.ID, tool.Executable(), tool.Reason())
 		}
 	}
@@ -167,17 +168,31 @@ func TestManifestsMatchReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := map[string]toolexec.Manifest{}
+	// The reference lists a few RxNav ids twice (with and without .json,
+	// sometimes with different parameters): ours must match one of them.
+	byID := map[string][]toolexec.Manifest{}
 	for _, m := range ref {
-		byID[m.ID] = m
+		byID[m.ID] = append(byID[m.ID], m)
 	}
-	for _, tool := range ncbiTools() {
+	for _, tool := range allTools() {
 		ours := tool.manifest()
-		theirs, ok := byID[ours.ID]
-		if !ok || theirs.Name != ours.Name || theirs.Domain != ours.Domain {
-			t.Fatalf("%s: no matching reference manifest", ours.ID)
+		var diffs []string
+		for i, theirs := range byID[ours.ID] {
+			if theirs.Name != ours.Name || theirs.Domain != ours.Domain {
+				continue
+			}
+			d := toolexec.CompareParameters(ours, theirs)
+			if i == 0 || len(d) < len(diffs) {
+				diffs = d
+			}
+			if len(d) == 0 {
+				break
+			}
 		}
-		for _, d := range toolexec.CompareParameters(ours, theirs) {
+		if len(byID[ours.ID]) == 0 {
+			t.Errorf("%s: no reference manifest", ours.ID)
+		}
+		for _, d := range diffs {
 			t.Errorf("%s: %s", ours.ID, d)
 		}
 	}

@@ -1,16 +1,8 @@
 package httptool
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
-
-	"github.com/dive-env/dive/toolexec"
 )
 
 const eutils = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -30,75 +22,16 @@ func dbParam(desc, def string) string {
 	return s + `}`
 }
 
-// httpTool is one remote-API tool: its manifest and how a call becomes a request.
-type httpTool struct {
-	id, description, params string
-	endpoint                string
-	fixed                   url.Values // parameters every request carries (retmode=json ...)
-}
-
-func (t httpTool) manifest() toolexec.Manifest {
-	parts := strings.Split(t.id, ".")
-	return toolexec.Manifest{ID: t.id, Name: parts[len(parts)-1], Domain: parts[0], Source: "ncbi", Version: "1.0.0",
-		Description: t.description, Module: "http:" + t.endpoint, Auth: map[string]any{"type": "none"},
-		Meta: map[string]any{"upstream_api": t.endpoint}, Parameters: json.RawMessage(t.params), Executor: "http"}
-}
-
-// query turns validated arguments into query parameters, the way E-utilities
-// name them: the argument names are the API's own.
-func query(args json.RawMessage) (url.Values, error) {
-	dec := json.NewDecoder(bytes.NewReader(args))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode arguments: %w", err)
+// ncbiPrepare identifies the caller to NCBI and adds the API key, as the
+// E-utilities usage policy asks.
+func ncbiPrepare(r *Request, getenv func(string) string) {
+	r.Query.Set("tool", "dive")
+	if email := getenv("NCBI_EMAIL"); email != "" {
+		r.Query.Set("email", email)
 	}
-	q := url.Values{}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	if key := getenv("NCBI_API_KEY"); key != "" {
+		r.Query.Set("api_key", key)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		switch v := m[k].(type) {
-		case string:
-			q.Set(k, v)
-		case json.Number:
-			q.Set(k, v.String())
-		case bool:
-			q.Set(k, strconv.FormatBool(v))
-		case nil:
-		default:
-			return nil, fmt.Errorf("argument %s must be a string, number or boolean", k)
-		}
-	}
-	return q, nil
-}
-
-func (t httpTool) executor(c *Client, _ func(string) string) toolexec.Executor {
-	return toolexec.ExecutorFunc(func(ctx context.Context, args json.RawMessage) (any, error) {
-		q, err := query(args)
-		if err != nil {
-			return nil, err
-		}
-		for k, vs := range t.fixed {
-			if q.Get(k) == "" {
-				q[k] = vs
-			}
-		}
-		q.Set("tool", "dive")
-		if email := c.opts.Getenv("NCBI_EMAIL"); email != "" {
-			q.Set("email", email)
-		}
-		if key := c.opts.Getenv("NCBI_API_KEY"); key != "" {
-			q.Set("api_key", key)
-		}
-		body, mediaType, err := c.Get(ctx, t.endpoint, q)
-		if err != nil {
-			return nil, err
-		}
-		return result(body, mediaType), nil
-	})
 }
 
 func ncbiTools() []httpTool {
@@ -108,7 +41,7 @@ func ncbiTools() []httpTool {
 	}
 	return []httpTool{
 		{
-			id: "biological.ncbi_entrez.ncbi_entrez_search", endpoint: eutils + "esearch.fcgi", fixed: jsonMode,
+			source: "ncbi", prepare: ncbiPrepare, id: "biological.ncbi_entrez.ncbi_entrez_search", endpoint: eutils + "esearch.fcgi", fixed: jsonMode,
 			description: "Search an NCBI Entrez database (ESearch): the matching UIDs and their count, with paging, sorting and date limits. Needs network access.",
 			params: `{"type": "object", "required": ["db", "term"], "additionalProperties": false, "properties": {
 				"db": ` + dbParam("Entrez database.", "") + `,
@@ -121,7 +54,7 @@ func ncbiTools() []httpTool {
 				"mindate": ` + date(`^\\d{4}(/\\d{2})?(/\\d{2})?$`) + `, "maxdate": ` + date(`^\\d{4}(/\\d{2})?(/\\d{2})?$`) + `}}`,
 		},
 		{
-			id: "biological.ncbi_entrez.ncbi_entrez_fetch", endpoint: eutils + "efetch.fcgi",
+			source: "ncbi", prepare: ncbiPrepare, id: "biological.ncbi_entrez.ncbi_entrez_fetch", endpoint: eutils + "efetch.fcgi",
 			description: "Fetch full records from an NCBI Entrez database (EFetch), e.g. FASTA or GenBank sequences or PubMed abstracts. Needs network access.",
 			params: `{"type": "object", "required": ["db", "id"], "additionalProperties": false, "properties": {
 				"db": ` + dbParam("Entrez database.", "") + `,
@@ -135,7 +68,7 @@ func ncbiTools() []httpTool {
 				"complexity": {"type": "integer", "enum": [0, 1, 2]}}}`,
 		},
 		{
-			id: "biological.ncbi_entrez.ncbi_entrez_summary", endpoint: eutils + "esummary.fcgi", fixed: jsonMode,
+			source: "ncbi", prepare: ncbiPrepare, id: "biological.ncbi_entrez.ncbi_entrez_summary", endpoint: eutils + "esummary.fcgi", fixed: jsonMode,
 			description: "Document summaries for UIDs of an NCBI Entrez database (ESummary). Needs network access.",
 			params: `{"type": "object", "required": ["db", "id"], "additionalProperties": false, "properties": {
 				"db": ` + dbParam("Entrez database.", "") + `,
@@ -145,14 +78,14 @@ func ncbiTools() []httpTool {
 				"version": {"type": "string", "enum": ["1.0", "2.0"], "default": "2.0"}}}`,
 		},
 		{
-			id: "biological.ncbi_entrez.ncbi_entrez_einfo", endpoint: eutils + "einfo.fcgi", fixed: jsonMode,
+			source: "ncbi", prepare: ncbiPrepare, id: "biological.ncbi_entrez.ncbi_entrez_einfo", endpoint: eutils + "einfo.fcgi", fixed: jsonMode,
 			description: "The list of Entrez databases, or one database's description, record count and search fields (EInfo). Needs network access.",
 			params: `{"type": "object", "required": [], "additionalProperties": false, "properties": {
 				"db": ` + dbParam("Entrez database; omit for the list of all.", "") + `,
 				"version": {"type": "string", "enum": ["1.0", "2.0"], "default": "2.0"}}}`,
 		},
 		{
-			id: "biological.ncbi_entrez.ncbi_entrez_elink", endpoint: eutils + "elink.fcgi", fixed: jsonMode,
+			source: "ncbi", prepare: ncbiPrepare, id: "biological.ncbi_entrez.ncbi_entrez_elink", endpoint: eutils + "elink.fcgi", fixed: jsonMode,
 			description: "Records linked to UIDs across Entrez databases (ELink), e.g. proteins of a gene or articles citing a paper. Needs network access.",
 			params: `{"type": "object", "required": ["dbfrom", "db", "id"], "additionalProperties": false, "properties": {
 				"dbfrom": ` + dbParam("Database of the given UIDs.", "") + `, "db": ` + dbParam("Database to link to.", "") + `,
@@ -166,13 +99,13 @@ func ncbiTools() []httpTool {
 				"cmd": {"type": "string", "enum": ["neighbor", "neighbor_score", "acheck", "ncheck", "lcheck", "llinks", "llinkslib", "prlinks"], "default": "neighbor"}}}`,
 		},
 		{
-			id: "biological.ncbi_entrez.ncbi_entrez_ecitmatch", endpoint: eutils + "ecitmatch.cgi", fixed: url.Values{"db": {"pubmed"}, "retmode": {"xml"}},
+			source: "ncbi", prepare: ncbiPrepare, id: "biological.ncbi_entrez.ncbi_entrez_ecitmatch", endpoint: eutils + "ecitmatch.cgi", fixed: url.Values{"db": {"pubmed"}, "retmode": {"xml"}},
 			description: "Find PubMed IDs of citations (ECitMatch). bdata: journal|year|volume|first page|author|key|, one citation per line. Needs network access.",
 			params: `{"type": "object", "required": ["bdata"], "additionalProperties": false, "properties": {
 				"bdata": {"type": "string", "minLength": 1, "description": "Citation strings, e.g. proc natl acad sci u s a|1991|88|3248|mann bj|Art1|"}}}`,
 		},
 		{
-			id: "biological.ncbi_entrez.ncbi_entrez_espell", endpoint: eutils + "espell.fcgi",
+			source: "ncbi", prepare: ncbiPrepare, id: "biological.ncbi_entrez.ncbi_entrez_espell", endpoint: eutils + "espell.fcgi",
 			description: "Spelling suggestions for an Entrez query (ESpell). Needs network access.",
 			params: `{"type": "object", "required": ["term"], "additionalProperties": false, "properties": {
 				"term": {"type": "string", "minLength": 1, "description": "The query to check."},
