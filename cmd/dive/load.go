@@ -12,6 +12,7 @@ import (
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
 	"github.com/dive-env/dive/toolexec/dictionary"
+	"github.com/dive-env/dive/toolexec/docweb"
 	"github.com/dive-env/dive/toolexec/httptool"
 	"github.com/dive-env/dive/toolexec/marketdata"
 	"github.com/dive-env/dive/toolexec/mcptool"
@@ -153,6 +154,9 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 		return nil, nil, err
 	}
 	if err := numdb.Register(reg, numdb.DefaultDir); err != nil {
+		return nil, nil, err
+	}
+	if err := docweb.Register(reg, docweb.DefaultSites); err != nil {
 		return nil, nil, err
 	}
 	if err := httptool.Register(reg, httptool.Options{Online: o.online}); err != nil {

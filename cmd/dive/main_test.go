@@ -57,8 +57,9 @@ func TestToolsList(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 299 {
-		t.Fatalf("%d tools listed, want 104 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history, 6 miscfiles, 27 open-data, 4 stdnum-registry "+
+	if len(rows) != 302 {
+		t.Fatalf("%d tools listed, want 104 built-in, code_execution, 2 GNU units, 3 WordNet, 2 GCIDE, 4 market history, 6 miscfiles, 27 open-data, 4 stdnum-registry, "+
+			"3 offline-web (search, parallel_search, browse) "+
 			"and 146 web-API tools (NCBI, arXiv, Crossref, OpenAlex, Semantic Scholar, RxNav, Clinical Tables; offline)", len(rows))
 	}
 	// Tools over data that scripts/setup-data installs run where it is
@@ -68,7 +69,7 @@ func TestToolsList(t *testing.T) {
 		"medical.antibiotics.", "medical.epidemiology.", "financial.labor.", "financial.household_income.", "financial.public_finance.",
 		"general.energy.", "general.climate.", "general.weather.", "general.geoscience.", "general.history.", "general.demographics.",
 		"general.automobiles.", "academic.identifiers.isbn_validate", "financial.identifiers.iban_validate", "financial.identifiers.cfi_decode",
-		"general.telecom."}
+		"general.telecom.", "general.search.", "general.browse."}
 	sandboxRuns, dataRuns := false, map[string]int{}
 	for _, r := range rows {
 		if slices.ContainsFunc(dataBacked, func(p string) bool { return strings.HasPrefix(r.ID, p) }) {
@@ -98,7 +99,7 @@ func TestToolsList(t *testing.T) {
 		}
 	}
 	out, _, err = runCLI(t, "tools", "list", "--domain", "general")
-	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "45 tool(s)") {
+	if err != nil || !strings.Contains(out, "calculator") || strings.Contains(out, "bio_seq") || !strings.Contains(out, "48 tool(s)") {
 		t.Fatalf("tools list --domain general: %q %v", out, err)
 	}
 
