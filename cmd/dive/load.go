@@ -14,6 +14,7 @@ import (
 	"github.com/dive-env/dive/toolexec/dictionary"
 	"github.com/dive-env/dive/toolexec/docweb"
 	"github.com/dive-env/dive/toolexec/httptool"
+	"github.com/dive-env/dive/toolexec/journals"
 	"github.com/dive-env/dive/toolexec/marketdata"
 	"github.com/dive-env/dive/toolexec/mcptool"
 	"github.com/dive-env/dive/toolexec/miscfiles"
@@ -157,6 +158,9 @@ func loadTools(o registryOptions) (*toolexec.Registry, *sandbox.Lazy, error) {
 		return nil, nil, err
 	}
 	if err := docweb.Register(reg, docweb.DefaultSites); err != nil {
+		return nil, nil, err
+	}
+	if err := journals.Register(reg, journals.DefaultDir); err != nil {
 		return nil, nil, err
 	}
 	if err := httptool.Register(reg, httptool.Options{Online: o.online}); err != nil {
