@@ -152,7 +152,9 @@ func (c *Catalogue) Search(field, format, titleContains, parent string, limit in
 	for s, n := range parents {
 		top = append(top, count{s, n})
 	}
-	sort.Slice(top, func(a, b int) bool { return top[a].N > top[b].N || (top[a].N == top[b].N && top[a].Style < top[b].Style) })
+	sort.Slice(top, func(a, b int) bool {
+		return top[a].N > top[b].N || (top[a].N == top[b].N && top[a].Style < top[b].Style)
+	})
 	if len(top) > 10 {
 		top = top[:10]
 	}
