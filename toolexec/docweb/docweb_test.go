@@ -194,3 +194,36 @@ func TestDebianDocumentation(t *testing.T) {
 		t.Fatalf("browse json: %v", out["passages"])
 	}
 }
+
+// BenchmarkDebianDocs measures building the index of the installed
+// documentation and answering a search and a browse.
+func BenchmarkDebianDocs(b *testing.B) {
+	for _, s := range DefaultSites {
+		if _, err := os.Stat(s.Dir); err != nil {
+			b.Skipf("%s is not installed: %v", s.Package, err)
+		}
+	}
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Build(DefaultSites); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	c, err := Build(DefaultSites)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("search", func(b *testing.B) {
+		for b.Loop() {
+			c.search("asyncio gather return exceptions")
+		}
+	})
+	b.Run("browse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.Browse("https://docs.python.org/3.11/library/json.html", "indent argument"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -101,7 +101,11 @@ func (c *Corpus) search(query string) map[string]any {
 		}
 		words = append(words, w)
 	}
-	hits := c.Search(strings.Join(words, " "), maxHits*20)
+	k := maxHits
+	if len(sites) > 0 {
+		k = maxHits * 20 // filtered below
+	}
+	hits := c.Search(strings.Join(words, " "), k)
 	if len(sites) > 0 {
 		var kept []Hit
 		for _, h := range hits {
