@@ -161,14 +161,21 @@ func lastBoxed(s string) (string, bool) {
 var articles = map[string]bool{"a": true, "an": true, "the": true}
 
 // Normalize folds an answer for comparison: Unicode NFKC, lower case,
-// punctuation to spaces (except inside numbers), articles dropped,
-// whitespace collapsed.
+// punctuation to spaces (except inside numbers; currency signs are kept),
+// articles dropped, whitespace collapsed.
 func Normalize(s string) string {
 	s = strings.ToLower(norm.NFKC.String(s))
 	var b strings.Builder
 	runes := []rune(s)
 	for i, r := range runes {
 		keep := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if strings.ContainsRune("$€£¥", r) {
+			// Currency signs stay, as words of their own: $30 is not €30.
+			b.WriteByte(' ')
+			b.WriteRune(r)
+			b.WriteByte(' ')
+			continue
+		}
 		// Keep a decimal point or minus sign that belongs to a number.
 		if !keep && (r == '.' || r == ',') && i > 0 && i+1 < len(runes) && unicode.IsDigit(runes[i-1]) && unicode.IsDigit(runes[i+1]) {
 			keep = true

@@ -55,11 +55,12 @@ type Registry struct {
 	fallback string
 }
 
-// NewRegistry returns a registry with the built-in scorers ("exact") and
-// fallback as the scorer for tasks that name none.
+// NewRegistry returns a registry with the built-in scorers: "match" (the
+// default for tasks that name none) and "exact".
 func NewRegistry() *Registry {
-	r := &Registry{scorers: map[string]Scorer{}, fallback: ExactName}
+	r := &Registry{scorers: map[string]Scorer{}, fallback: MatchName}
 	r.Register(NewExact(DefaultExactOptions()))
+	r.Register(NewMatch(DefaultMatchOptions()))
 	return r
 }
 

@@ -73,7 +73,7 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("unknown scorer: %v", err)
 	}
 	res, err := r.Score(context.Background(), &tasks.Task{ID: "t", GroundTruth: "x"}, "<answer>x</answer>")
-	if err != nil || res.Scorer != ExactName || res.Score != 1 {
+	if err != nil || res.Scorer != MatchName || res.Score != 1 {
 		t.Fatalf("default scorer: %+v %v", res, err)
 	}
 	if err := r.SetDefault("nope"); err == nil {

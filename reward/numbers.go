@@ -1,0 +1,209 @@
+package reward
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Quantity is a number read from an answer: its value, how it was written
+// and what followed it.
+type Quantity struct {
+	Value    float64
+	Decimals int    // digits after the decimal point as written; -1 when not meaningful (exponent, multiplier, words)
+	Percent  bool   // written with %, "percent" or "per cent"
+	Unit     string // what follows the number, trimmed ("km", "mg/dL"); "" if nothing
+}
+
+var (
+	// numberToken finds a written number: sign, digits with optional
+	// thousands separators, decimals, exponent.
+	numberToken = regexp.MustCompile(`[-+−–]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?`)
+	// quantityRe is a whole answer that is one number with an optional
+	// currency sign, multiplier word, percent and unit.
+	quantityRe = regexp.MustCompile(`^(?i)(?:approximately |approx\.? |about |around |~|≈)?([$€£¥]\s?)?` +
+		`([-+−–]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+|\s?[x×]\s?10\^[-+]?\d+)?)` +
+		`\s*(thousand|million|billion|trillion|k|m|bn|mn|b)?\b\s*(%|percent|per cent|pct)?\s*([^\d\s].*)?$`)
+)
+
+var multipliers = map[string]float64{"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12}
+
+// parseDecimal reads digits with optional thousands separators, sign,
+// decimals and exponent; decimals is -1 with an exponent.
+func parseDecimal(s string) (float64, int, bool) {
+	s = strings.NewReplacer("−", "-", "–", "-", ",", "").Replace(strings.TrimSpace(s))
+	exp := 0
+	if i := strings.Index(s, "10^"); i > 0 {
+		e, err := strconv.Atoi(s[i+3:])
+		if err != nil {
+			return 0, 0, false
+		}
+		exp = e
+		s = strings.TrimRight(strings.TrimSpace(s[:i]), "x× ")
+	}
+	if strings.Trim(s, "+-.") == "" {
+		return 0, 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, 0, false
+	}
+	dec := 0
+	switch {
+	case strings.ContainsAny(s, "eE") || exp != 0:
+		dec = -1
+	case strings.Contains(s, "."):
+		dec = len(s) - strings.IndexByte(s, '.') - 1
+	}
+	if exp != 0 {
+		v *= math.Pow(10, float64(exp))
+	}
+	return v, dec, true
+}
+
+// ParseQuantity reads an answer that is a single number, possibly with a
+// currency sign, a multiplier word ("1.2 million"), a percent sign and a
+// unit, or a number written in words ("forty-two"). A final period and
+// surrounding spaces are ignored.
+func ParseQuantity(s string) (Quantity, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimRight(s, "."))
+	if s == "" || len(s) > 200 {
+		return Quantity{}, false
+	}
+	if m := quantityRe.FindStringSubmatch(s); m != nil && strings.ContainsAny(m[2], "0123456789") {
+		v, dec, ok := parseDecimal(m[2])
+		if !ok {
+			return Quantity{}, false
+		}
+		q := Quantity{Value: v, Decimals: dec, Unit: strings.TrimSpace(m[5])}
+		for _, f := range strings.Fields(q.Unit) {
+			if _, _, isNum := parseDecimal(f); isNum || f == "or" {
+				return Quantity{}, false // "57 or 58", "3 to 4": more than one number
+			}
+		}
+		if mult := strings.ToLower(m[3]); mult != "" {
+			// "5 m" is five metres, not five million, unless a currency sign says money.
+			if (mult == "m" || mult == "b") && m[1] == "" {
+				q.Unit = strings.TrimSpace(m[3] + " " + q.Unit)
+			} else {
+				q.Value *= multipliers[mult]
+				q.Decimals = -1
+			}
+		}
+		q.Percent = m[4] != ""
+		if m[1] != "" && q.Unit == "" {
+			q.Unit = strings.TrimSpace(m[1])
+		}
+		return q, true
+	}
+	if v, ok := parseWordNumber(s); ok {
+		return Quantity{Value: v, Decimals: -1}, true
+	}
+	return Quantity{}, false
+}
+
+// numbersIn lists the numbers written in digits in s.
+func numbersIn(s string) []Quantity {
+	var out []Quantity
+	for _, loc := range numberToken.FindAllStringIndex(s, -1) {
+		tok := s[loc[0]:loc[1]]
+		if !strings.ContainsAny(tok, "0123456789") {
+			continue
+		}
+		// A hyphen between words or digits ("COVID-19", "2019-2020") is not a sign.
+		if loc[0] > 0 && (tok[0] == '-' || tok[0] == '+') {
+			prev := s[loc[0]-1]
+			if prev != ' ' && prev != '(' && prev != '[' && prev != ':' && prev != '=' {
+				tok = tok[1:]
+			}
+		}
+		if v, dec, ok := parseDecimal(tok); ok {
+			q := Quantity{Value: v, Decimals: dec}
+			rest := strings.TrimSpace(s[loc[1]:])
+			if strings.HasPrefix(rest, "%") || strings.HasPrefix(strings.ToLower(rest), "percent") {
+				q.Percent = true
+			}
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+var (
+	smallNumbers = map[string]float64{"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+		"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+		"seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+		"seventy": 70, "eighty": 80, "ninety": 90, "a": 1, "dozen": 12}
+	scaleWords = map[string]float64{"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+)
+
+// parseWordNumber reads a number written in English words, up to the
+// trillions: "forty-two", "one hundred and five", "two million three
+// hundred thousand", "minus seven".
+func parseWordNumber(s string) (float64, bool) {
+	words := strings.Fields(strings.NewReplacer("-", " ", ",", " ").Replace(strings.ToLower(s)))
+	if len(words) == 0 || len(words) > 20 {
+		return 0, false
+	}
+	sign := 1.0
+	if words[0] == "minus" || words[0] == "negative" {
+		sign, words = -1, words[1:]
+	}
+	total, group := 0.0, 0.0
+	seen := false
+	for i, w := range words {
+		if w == "and" && i > 0 {
+			continue
+		}
+		if v, ok := smallNumbers[w]; ok {
+			if w == "a" && (i+1 >= len(words) || (scaleWords[words[i+1]] == 0 && words[i+1] != "dozen")) {
+				return 0, false
+			}
+			if w == "dozen" {
+				if group == 0 {
+					group = 1
+				}
+				group *= 12
+			} else {
+				group += v
+			}
+			seen = true
+			continue
+		}
+		sc, ok := scaleWords[w]
+		if !ok {
+			return 0, false
+		}
+		if group == 0 {
+			group = 1
+		}
+		if sc == 100 {
+			group *= 100
+		} else {
+			total += group * sc
+			group = 0
+		}
+		seen = true
+	}
+	if !seen {
+		return 0, false
+	}
+	return sign * (total + group), true
+}
+
+// roundTo rounds v to n decimals (n may be negative: tens, hundreds).
+func roundTo(v float64, n int) float64 {
+	p := math.Pow(10, float64(n))
+	return math.Round(v*p) / p
+}
+
+// roundSig rounds v to n significant figures.
+func roundSig(v float64, n int) float64 {
+	if v == 0 || n <= 0 {
+		return v
+	}
+	d := int(math.Ceil(math.Log10(math.Abs(v))))
+	return roundTo(v, n-d)
+}
