@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -349,5 +350,49 @@ func TestServeRefusesBadTasks(t *testing.T) {
 	_, stderr, err := runCLI(t, "serve", "--addr", "127.0.0.1:0", "--tasks", "testdata/bad_tasks.jsonl")
 	if err == nil || !strings.Contains(stderr, "duplicate uuid") {
 		t.Fatalf("serve with bad tasks: %v, %q", err, stderr)
+	}
+}
+
+func TestScoreCommand(t *testing.T) {
+	out, _, err := runCLI(t, "score", "testdata/score.jsonl", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum scoreSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	// Line 7 is labelled correct by a lenient grader; the scorer calls the hedge "Paris or Lyon" incorrect.
+	if sum.N != 6 || sum.Labelled != 6 || sum.Accuracy == nil || math.Abs(*sum.Accuracy-5.0/6) > 1e-9 ||
+		sum.Labels["correct"] != 3 || sum.Labels["partial"] != 1 || sum.Labels["incorrect"] != 2 || sum.Results[4].Line != 6 {
+		t.Fatalf("summary %+v", sum)
+	}
+	out, _, err = runCLI(t, "score", "testdata/score.jsonl")
+	if err != nil || !strings.Contains(out, "agreement with the 6 given labels: 0.8333") {
+		t.Fatalf("table: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, "score", "testdata/score.jsonl", "--scorer", "exact", "--json")
+	if err != nil || !strings.Contains(out, `"scorer": "exact"`) {
+		t.Fatalf("--scorer exact: %v", err)
+	}
+	dir := t.TempDir()
+	for _, bad := range []struct{ content, want string }{
+		{`{"ground_truth": "1", "respons": "x"}`, `:1: json: unknown field "respons"`},
+		{"\n" + `{"ground_truth": "1", "response": "1", "label": "right"}`, `:2: label "right"`},
+		{`{"question": "q", "response": "1"}`, ":1: ground_truth is missing"},
+		{`not json`, ":1: invalid character"},
+	} {
+		path := filepath.Join(dir, "bad.jsonl")
+		os.WriteFile(path, []byte(bad.content), 0o644)
+		if _, _, err := runCLI(t, "score", path); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.content, err, bad.want)
+		}
+	}
+	var ue *usageError
+	if _, _, err := runCLI(t, "score", "testdata/score.jsonl", "--scorer", "oracle"); !errors.As(err, &ue) {
+		t.Errorf("unknown scorer: %v", err)
+	}
+	if _, _, err := runCLI(t, "score"); !errors.As(err, &ue) {
+		t.Errorf("no file: %v", err)
 	}
 }
