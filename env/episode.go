@@ -120,8 +120,14 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	if len(calls) == 0 {
 		score, err := e.scorers.Score(ctx, ep.task, string(msg.Content))
 		if err != nil {
-			// A scorer that fails is a server-side problem; the episode still ends.
-			score = reward.Zero("scoring failed: " + err.Error())
+			// A scorer that fails is a server-side problem; the episode still
+			// ends, its reward labelled scoring_failed so a trainer can mask it.
+			name := ""
+			if s, serr := e.scorers.For(ep.task); serr == nil {
+				name = s.Name()
+			}
+			score = reward.Failed(name, err)
+			e.log.Warn("scoring failed", "episode", ep.id, "task", ep.task.ID, "err", err)
 		}
 		ep.end(ReasonAnswer, &score)
 		return ep.fill(res, start), nil

@@ -106,9 +106,10 @@ func (m *Match) Score(_ context.Context, task *tasks.Task, response string) (Res
 		res.Components["correctness"] = 0
 		return res, nil
 	}
-	score, why := m.Compare(ans.Text, task.GroundTruth, task.Question)
+	score, why, conclusive := m.CompareDetail(ans.Text, task.GroundTruth, task.Question)
 	res.Score, res.Explanation = score, why
 	res.Components["correctness"] = score
+	res.Components["conclusive"] = b2f(conclusive)
 	switch {
 	case score >= 1:
 		res.Label = Correct
@@ -168,15 +169,34 @@ func (r rounding) apply(v float64) float64 {
 // Compare scores an answer against a reference: 1 for a match, a fraction
 // for a multi-part answer or list matched in part, 0 otherwise, and why.
 func (m *Match) Compare(answer, reference, question string) (float64, string) {
+	score, why, _ := m.CompareDetail(answer, reference, question)
+	return score, why
+}
+
+// CompareDetail is Compare, and whether the verdict is conclusive: false
+// when free text simply did not match (a paraphrase an LLM judge could
+// still accept), true for matches and for numbers, dates and yes/no.
+func (m *Match) CompareDetail(answer, reference, question string) (float64, string, bool) {
 	ref := m.cache.get(reference, question)
 	if n := Normalize(answer); n != "" && n == ref.norm {
-		return 1, fmt.Sprintf("%q matches the reference after normalization", answer)
+		return 1, fmt.Sprintf("%q matches the reference after normalization", answer), true
 	}
 	if len(ref.parts) < 2 {
-		ok, why := m.compareOneInfo(answer, reference, ref, ref.rnd)
-		return b2f(ok), why
+		ok, why, conclusive := m.compareOneInfo(answer, reference, ref, ref.rnd)
+		return b2f(ok), why, conclusive
 	}
-	return m.compareParts(answer, ref.parts, ref.rnd)
+	score, why := m.compareParts(answer, ref.parts, ref.rnd)
+	conclusive := score == 1
+	if !conclusive {
+		conclusive = true
+		for _, p := range ref.parts {
+			if info := m.cache.get(p.value, ""); !info.isQty && len(info.dates) == 0 && info.yesNo == 0 {
+				conclusive = false // a text part might be a paraphrase
+				break
+			}
+		}
+	}
+	return score, why, conclusive
 }
 
 var (
@@ -201,47 +221,47 @@ func yesNo(s string) (bool, bool) {
 
 // compareOne compares a single answer with a single reference.
 func (m *Match) compareOne(answer, reference string, rnd rounding) (bool, string) {
-	info := m.cache.get(reference, "")
-	return m.compareOneInfo(answer, reference, info, rnd)
+	ok, why, _ := m.compareOneInfo(answer, reference, m.cache.get(reference, ""), rnd)
+	return ok, why
 }
 
-func (m *Match) compareOneInfo(answer, reference string, ref *refInfo, rnd rounding) (bool, string) {
+func (m *Match) compareOneInfo(answer, reference string, ref *refInfo, rnd rounding) (bool, string, bool) {
 	nAns, nRef := Normalize(answer), ref.norm
 	if nAns == "" {
-		return false, "the answer is empty"
+		return false, "the answer is empty", true
 	}
 	if nAns == nRef {
-		return true, fmt.Sprintf("%q matches the reference after normalization", answer)
+		return true, fmt.Sprintf("%q matches the reference after normalization", answer), true
 	}
 	if ref.yesNo != 0 {
 		if got, ok := yesNo(answer); ok {
 			if got == (ref.yesNo > 0) {
-				return true, fmt.Sprintf("yes/no answer %q agrees with %q", answer, reference)
+				return true, fmt.Sprintf("yes/no answer %q agrees with %q", answer, reference), true
 			}
-			return false, fmt.Sprintf("yes/no answer %q contradicts %q", answer, reference)
+			return false, fmt.Sprintf("yes/no answer %q contradicts %q", answer, reference), true
 		}
 	}
 	if len(ref.dates) > 0 {
 		if ansDates := FindDates(answer); len(ansDates) > 0 {
 			if datesMatch(ansDates, ref.dates) {
-				return true, fmt.Sprintf("date %q is the reference date %q", answer, reference)
+				return true, fmt.Sprintf("date %q is the reference date %q", answer, reference), true
 			}
-			return false, fmt.Sprintf("date %q differs from the reference date %q", answer, reference)
+			return false, fmt.Sprintf("date %q differs from the reference date %q", answer, reference), true
 		}
 	}
 	if ref.isQty {
 		if ok, why, decided := m.compareQuantity(answer, ref.qty, reference, rnd); decided {
-			return ok, why
+			return ok, why, true
 		}
 	}
 	if last, first, ok := strings.Cut(answer, ","); ok && !strings.Contains(first, ",") && Normalize(first+" "+last) == nRef {
-		return true, fmt.Sprintf("%q is the reference %q written last name first", answer, reference)
+		return true, fmt.Sprintf("%q is the reference %q written last name first", answer, reference), true
 	}
 	if m.opts.Containment && nRef != "" && containsWords(nAns, nRef) && !hedged(nAns, nRef) &&
 		len(strings.Fields(nAns)) <= 3*len(strings.Fields(nRef))+8 {
-		return true, fmt.Sprintf("the answer states the reference %q", reference)
+		return true, fmt.Sprintf("the answer states the reference %q", reference), true
 	}
-	return false, fmt.Sprintf("%q does not match the reference %q", answer, reference)
+	return false, fmt.Sprintf("%q does not match the reference %q", answer, reference), false
 }
 
 // compareQuantity compares an answer with a numeric reference; decided is

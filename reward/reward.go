@@ -21,6 +21,10 @@ const (
 	Correct   Label = "correct"
 	Partial   Label = "partial"
 	Incorrect Label = "incorrect"
+	// ScoringFailed marks a result whose scorer could not give a verdict
+	// (an LLM judge that timed out, say): its score is 0 and is no verdict
+	// on the answer; trainers should mask it, not learn from it.
+	ScoringFailed Label = "scoring_failed"
 )
 
 // Result is a scored answer.
@@ -129,6 +133,13 @@ func (r *Registry) Score(ctx context.Context, task *tasks.Task, response string)
 		return Result{}, fmt.Errorf("score task %s with %s: %w", task.ID, s.Name(), err)
 	}
 	return res, nil
+}
+
+// Failed is the result of a scorer that failed: score 0, label
+// scoring_failed, the error as the explanation.
+func Failed(scorer string, err error) Result {
+	return Result{Score: 0, Label: ScoringFailed, Components: map[string]float64{"correctness": 0, "scoring_failed": 1},
+		Explanation: "scoring failed: " + err.Error(), Scorer: scorer}
 }
 
 // Zero is the result for an episode that ended without an answer.

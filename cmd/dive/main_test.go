@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -394,5 +395,43 @@ func TestScoreCommand(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, "score"); !errors.As(err, &ue) {
 		t.Errorf("no file: %v", err)
+	}
+}
+
+// dive score with an LLM judge on loopback: only the answer the matcher
+// cannot decide goes to the judge, and a second run is served from the cache.
+func TestScoreWithJudge(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if r.URL.Path != "/v1/chat/completions" || r.Header.Get("Authorization") != "Bearer k" {
+			http.Error(w, `{"error": {"message": "bad request"}}`, http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id": "c", "object": "chat.completion", "created": 1, "model": "judge-1", "choices": [{"index": 0,
+			"message": {"role": "assistant", "content": "{\"label\": \"incorrect\", \"rationale\": \"It hedges between two cities.\"}"},
+			"finish_reason": "stop"}], "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}`)
+	}))
+	defer srv.Close()
+	t.Setenv("DIVE_JUDGE_API_KEY", "k")
+	cache := t.TempDir()
+	for run := 1; run <= 2; run++ {
+		out, _, err := runCLI(t, "score", "testdata/score.jsonl", "--json", "--judge-url", srv.URL+"/v1", "--judge-model", "judge-1", "--judge-cache", cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum scoreSummary
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatal(err)
+		}
+		last := sum.Results[len(sum.Results)-1]
+		if sum.Scorer != "match+judge" || last.Label != "incorrect" || !strings.Contains(last.Explanation, "hedges") || requests.Load() != 1 {
+			t.Fatalf("run %d: scorer %s, last %+v, %d requests", run, sum.Scorer, last, requests.Load())
+		}
+	}
+	var ue *usageError
+	if _, _, err := runCLI(t, "score", "testdata/score.jsonl", "--judge-url", srv.URL); !errors.As(err, &ue) {
+		t.Fatalf("a judge without a model: %v", err)
 	}
 }

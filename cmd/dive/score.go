@@ -46,8 +46,9 @@ type scoreSummary struct {
 
 func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("score", "dive score FILE|- [--scorer NAME] [--json]", stderr)
-	scorerName := fs.String("scorer", reward.MatchName, "scorer: "+fmt.Sprint(reward.NewRegistry().Names()))
+	scorerName := fs.String("scorer", "", "scorer: match (default), exact; judge and match+judge (the default then) with --judge-url and --judge-model")
 	asJSON := fs.Bool("json", false, "print one JSON summary object, per-line results included")
+	judge := addJudgeFlags(fs)
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -55,7 +56,16 @@ func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(files) != 1 {
 		return usagef("score needs one JSONL file (or - for standard input) whose lines hold question, ground_truth, response and optionally label")
 	}
-	reg := reward.NewRegistry()
+	reg, err := judge.registry()
+	if err != nil {
+		return err
+	}
+	if *scorerName == "" {
+		*scorerName = reward.MatchName
+		if judge.url != "" {
+			*scorerName = reward.HybridName
+		}
+	}
 	if err := reg.SetDefault(*scorerName); err != nil {
 		return usagef("%v (have %v)", err, reg.Names())
 	}

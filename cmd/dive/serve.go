@@ -12,7 +12,6 @@ import (
 
 	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/internal/version"
-	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec/sandbox"
 )
@@ -41,6 +40,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sandboxMode := fs.String("sandbox", "auto", "code_execution sandbox: auto (when the machine can isolate it), require (refuse to start without it), off")
 	sandboxWarm := fs.Int("sandbox-warm", 2, "sandbox slots kept started, waiting for episodes")
 	sandboxSlots := fs.Int("sandbox-slots", 64, "sandbox slots alive at most (one per episode that runs code)")
+	judge := addJudgeFlags(fs)
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	pos, err := parseInterspersed(fs, args)
@@ -53,6 +53,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+
+	scorers, err := judge.registry()
+	if err != nil {
+		return err
+	}
+	if judge.url != "" {
+		log.Info("LLM judge configured", "url", judge.url, "model", judge.model, "mode", judge.mode, "cache", judge.cache)
 	}
 
 	sbCfg := sandbox.DefaultConfig()
@@ -101,7 +109,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	engine, err := env.NewEngine(env.EngineConfig{
 		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep,
 		EpisodeDeadline: *deadline, ToolCallFormat: *format,
-	}, set, reg, reward.NewRegistry(), rec, log)
+	}, set, reg, scorers, rec, log)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dive-env/dive/reward"
+)
+
+// judgeFlags configure the optional LLM judge of `serve` and `score`.
+type judgeFlags struct {
+	url, model, mode, cache string
+	timeout                 time.Duration
+	concurrency, retries    int
+}
+
+func addJudgeFlags(fs *flag.FlagSet) *judgeFlags {
+	j := &judgeFlags{}
+	fs.StringVar(&j.url, "judge-url", os.Getenv("DIVE_JUDGE_URL"), "OpenAI-compatible base URL of an LLM judge, e.g. http://127.0.0.1:8000/v1 (default $DIVE_JUDGE_URL; key from $DIVE_JUDGE_API_KEY or $OPENAI_API_KEY)")
+	fs.StringVar(&j.model, "judge-model", os.Getenv("DIVE_JUDGE_MODEL"), "model of the LLM judge (default $DIVE_JUDGE_MODEL)")
+	fs.StringVar(&j.mode, "judge-mode", "fallback", "with a judge: fallback (match decides, the judge takes free text it cannot) or always (the judge scores every answer)")
+	fs.StringVar(&j.cache, "judge-cache", defaultJudgeCache(), "directory of cached judge verdicts (\"\" for none)")
+	fs.DurationVar(&j.timeout, "judge-timeout", 60*time.Second, "deadline of one judge request")
+	fs.IntVar(&j.concurrency, "judge-concurrency", 8, "judge requests in flight at most")
+	fs.IntVar(&j.retries, "judge-retries", 3, "more attempts after a judge timeout, 429 or 5xx")
+	return j
+}
+
+func defaultJudgeCache() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "dive", "judge")
+	}
+	return ""
+}
+
+// registry returns the scorers: match and exact, and with a judge
+// configured, judge and match+judge, the latter (or judge, in always mode)
+// as the default.
+func (j *judgeFlags) registry() (*reward.Registry, error) {
+	reg := reward.NewRegistry()
+	if j.url == "" && j.model == "" {
+		return reg, nil
+	}
+	if j.url == "" || j.model == "" {
+		return nil, usagef("an LLM judge needs both --judge-url and --judge-model")
+	}
+	if j.mode != "fallback" && j.mode != "always" {
+		return nil, usagef("bad --judge-mode %q (fallback, always)", j.mode)
+	}
+	key := os.Getenv("DIVE_JUDGE_API_KEY")
+	if key == "" {
+		key = os.Getenv("OPENAI_API_KEY")
+	}
+	judge, err := reward.NewJudge(reward.JudgeConfig{BaseURL: j.url, Model: j.model, APIKey: key, Timeout: j.timeout,
+		Retries: j.retries, MaxConcurrency: j.concurrency, CacheDir: j.cache})
+	if err != nil {
+		return nil, err
+	}
+	reg.Register(judge)
+	reg.Register(reward.NewHybrid(reward.NewMatch(reward.DefaultMatchOptions()), judge, j.mode == "always"))
+	if err := reg.SetDefault(reward.HybridName); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
