@@ -45,6 +45,20 @@ func DefaultMatchOptions() MatchOptions {
 type Match struct {
 	opts  MatchOptions
 	cache refCache
+	units UnitConverter
+}
+
+// UnitConverter converts a value between units (GNU units in the tool pool
+// is one); the matcher uses it when an answer's unit differs from the
+// reference's ("3.2 km" for "3200 m").
+type UnitConverter interface {
+	ConvertUnits(ctx context.Context, value float64, from, to string) (float64, error)
+}
+
+// WithUnits sets the converter for answers in other units than the reference.
+func (m *Match) WithUnits(c UnitConverter) *Match {
+	m.units = c
+	return m
 }
 
 // refCache keeps what the scorer reads from a reference and its question;
@@ -96,7 +110,7 @@ func NewMatch(opts MatchOptions) *Match { return &Match{opts: opts} }
 func (m *Match) Name() string { return MatchName }
 
 // Score implements Scorer.
-func (m *Match) Score(_ context.Context, task *tasks.Task, response string) (Result, error) {
+func (m *Match) Score(ctx context.Context, task *tasks.Task, response string) (Result, error) {
 	ans := Extract(response)
 	res := Result{Extracted: ans.Text, Scorer: MatchName, Components: map[string]float64{
 		"answer_found": b2f(ans.Text != ""), "answer_tagged": b2f(ans.Method != MethodWhole),
@@ -106,7 +120,7 @@ func (m *Match) Score(_ context.Context, task *tasks.Task, response string) (Res
 		res.Components["correctness"] = 0
 		return res, nil
 	}
-	score, why, conclusive := m.CompareDetail(ans.Text, task.GroundTruth, task.Question)
+	score, why, conclusive := m.CompareContext(ctx, ans.Text, task.GroundTruth, task.Question)
 	res.Score, res.Explanation = score, why
 	res.Components["correctness"] = score
 	res.Components["conclusive"] = b2f(conclusive)
@@ -169,23 +183,24 @@ func (r rounding) apply(v float64) float64 {
 // Compare scores an answer against a reference: 1 for a match, a fraction
 // for a multi-part answer or list matched in part, 0 otherwise, and why.
 func (m *Match) Compare(answer, reference, question string) (float64, string) {
-	score, why, _ := m.CompareDetail(answer, reference, question)
+	score, why, _ := m.CompareContext(context.Background(), answer, reference, question)
 	return score, why
 }
 
-// CompareDetail is Compare, and whether the verdict is conclusive: false
+// CompareContext is Compare, and whether the verdict is conclusive: false
 // when free text simply did not match (a paraphrase an LLM judge could
-// still accept), true for matches and for numbers, dates and yes/no.
-func (m *Match) CompareDetail(answer, reference, question string) (float64, string, bool) {
+// still accept), true for matches and for numbers, dates and yes/no. ctx
+// bounds unit conversions.
+func (m *Match) CompareContext(ctx context.Context, answer, reference, question string) (float64, string, bool) {
 	ref := m.cache.get(reference, question)
 	if n := Normalize(answer); n != "" && n == ref.norm {
 		return 1, fmt.Sprintf("%q matches the reference after normalization", answer), true
 	}
 	if len(ref.parts) < 2 {
-		ok, why, conclusive := m.compareOneInfo(answer, reference, ref, ref.rnd)
+		ok, why, conclusive := m.compareOneInfo(ctx, answer, reference, ref, ref.rnd)
 		return b2f(ok), why, conclusive
 	}
-	score, why := m.compareParts(answer, ref.parts, ref.rnd)
+	score, why := m.compareParts(ctx, answer, ref.parts, ref.rnd)
 	conclusive := score == 1
 	if !conclusive {
 		conclusive = true
@@ -220,12 +235,12 @@ func yesNo(s string) (bool, bool) {
 }
 
 // compareOne compares a single answer with a single reference.
-func (m *Match) compareOne(answer, reference string, rnd rounding) (bool, string) {
-	ok, why, _ := m.compareOneInfo(answer, reference, m.cache.get(reference, ""), rnd)
+func (m *Match) compareOne(ctx context.Context, answer, reference string, rnd rounding) (bool, string) {
+	ok, why, _ := m.compareOneInfo(ctx, answer, reference, m.cache.get(reference, ""), rnd)
 	return ok, why
 }
 
-func (m *Match) compareOneInfo(answer, reference string, ref *refInfo, rnd rounding) (bool, string, bool) {
+func (m *Match) compareOneInfo(ctx context.Context, answer, reference string, ref *refInfo, rnd rounding) (bool, string, bool) {
 	nAns, nRef := Normalize(answer), ref.norm
 	if nAns == "" {
 		return false, "the answer is empty", true
@@ -250,7 +265,7 @@ func (m *Match) compareOneInfo(answer, reference string, ref *refInfo, rnd round
 		}
 	}
 	if ref.isQty {
-		if ok, why, decided := m.compareQuantity(answer, ref.qty, reference, rnd); decided {
+		if ok, why, decided := m.compareQuantity(ctx, answer, ref.qty, reference, rnd); decided {
 			return ok, why, true
 		}
 	}
@@ -266,7 +281,7 @@ func (m *Match) compareOneInfo(answer, reference string, ref *refInfo, rnd round
 
 // compareQuantity compares an answer with a numeric reference; decided is
 // false when the answer holds no number (then other comparisons may apply).
-func (m *Match) compareQuantity(answer string, ref Quantity, reference string, rnd rounding) (ok bool, why string, decided bool) {
+func (m *Match) compareQuantity(ctx context.Context, answer string, ref Quantity, reference string, rnd rounding) (ok bool, why string, decided bool) {
 	got, found := ParseQuantity(answer)
 	if !found {
 		nums := numbersIn(answer)
@@ -287,7 +302,28 @@ func (m *Match) compareQuantity(answer string, ref Quantity, reference string, r
 		}
 	}
 	if ref.Unit != "" && got.Unit != "" && !sameUnit(ref.Unit, got.Unit) {
-		return false, fmt.Sprintf("%q is in %q, the reference %q in %q", answer, got.Unit, reference, ref.Unit), true
+		_, curA := currencies[strings.ToLower(got.Unit)]
+		_, curR := currencies[strings.ToLower(ref.Unit)]
+		if m.units == nil || curA || curR {
+			return false, fmt.Sprintf("%q is in %q, the reference %q in %q", answer, got.Unit, reference, ref.Unit), true
+		}
+		v, err := m.units.ConvertUnits(ctx, got.Value, unitAlias(got.Unit), unitAlias(ref.Unit))
+		if err != nil {
+			return false, fmt.Sprintf("%q cannot be compared with the reference %q: %v", answer, reference, err), true
+		}
+		if m.numbersMatch(v, ref, rnd) {
+			return true, fmt.Sprintf("%q is %s %s, the reference %s%s", answer, fmtNum(v), ref.Unit, reference, roundingNote(rnd)), true
+		}
+		// A converted value is as precise as the answer was written: accept
+		// a difference within half its last digit, when that is fine enough
+		// (at least three or four significant digits).
+		if got.Decimals >= 0 && got.Value != 0 {
+			rel := math.Pow(10, -float64(got.Decimals)) / 2 / math.Abs(got.Value)
+			if rel <= 1e-3 && math.Abs(v-ref.Value) <= rel*math.Abs(ref.Value) {
+				return true, fmt.Sprintf("%q is %s %s, the reference %s at the answer's precision", answer, fmtNum(v), ref.Unit, reference), true
+			}
+		}
+		return false, fmt.Sprintf("%q is %s %s, not the reference %s", answer, fmtNum(v), ref.Unit, reference), true
 	}
 	if rnd.percent && !ref.Percent {
 		ref.Percent = true // the question asks for a percentage
@@ -340,6 +376,17 @@ func (m *Match) numbersMatch(got float64, ref Quantity, rnd rounding) bool {
 		return roundTo(got, ref.Decimals) == roundTo(ref.Value, ref.Decimals)
 	}
 	return false
+}
+
+// unitAliases spell out abbreviations GNU units reads otherwise (h is
+// Planck's constant there).
+var unitAliases = map[string]string{"h": "hour", "hr": "hour", "hrs": "hour", "yr": "year", "yrs": "year", "y": "year"}
+
+func unitAlias(u string) string {
+	if a, ok := unitAliases[strings.TrimSpace(u)]; ok {
+		return a
+	}
+	return u
 }
 
 // currencies maps currency signs and names to ISO codes.
@@ -425,7 +472,7 @@ func splitParts(s string) []part {
 // compareParts matches the reference's parts with the answer's: by label
 // when both are labelled, else in order or as a set; the score is the F1 of
 // the matching (its recall when the answer has as many parts).
-func (m *Match) compareParts(answer string, ref []part, rnd rounding) (float64, string) {
+func (m *Match) compareParts(ctx context.Context, answer string, ref []part, rnd rounding) (float64, string) {
 	ans := splitParts(answer)
 	nAns, nRef := len(ans), len(ref)
 	// Matching is quadratic: past maxParts, parts are counted but not matched.
@@ -448,7 +495,7 @@ func (m *Match) compareParts(answer string, ref []part, rnd rounding) (float64, 
 			if labelled && r.label != "" && a.label != "" && r.label != a.label {
 				continue
 			}
-			if ok, _ := m.compareOne(a.value, r.value, rnd); ok {
+			if ok, _ := m.compareOne(ctx, a.value, r.value, rnd); ok {
 				used[j], found = true, true
 				break
 			}

@@ -28,6 +28,17 @@ func addJudgeFlags(fs *flag.FlagSet) *judgeFlags {
 	return j
 }
 
+// check reports a judge configured by halves or with a bad mode.
+func (j *judgeFlags) check() error {
+	if (j.url == "") != (j.model == "") {
+		return usagef("an LLM judge needs both --judge-url and --judge-model")
+	}
+	if j.mode != "fallback" && j.mode != "always" {
+		return usagef("bad --judge-mode %q (fallback, always)", j.mode)
+	}
+	return nil
+}
+
 func defaultJudgeCache() string {
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "dive", "judge")
@@ -35,19 +46,21 @@ func defaultJudgeCache() string {
 	return ""
 }
 
-// registry returns the scorers: match and exact, and with a judge
-// configured, judge and match+judge, the latter (or judge, in always mode)
-// as the default.
-func (j *judgeFlags) registry() (*reward.Registry, error) {
+// registry returns the scorers: match (converting units with units when
+// given) and exact, and with a judge configured, judge and match+judge, the
+// latter as the default.
+func (j *judgeFlags) registry(units reward.UnitConverter) (*reward.Registry, error) {
+	if err := j.check(); err != nil {
+		return nil, err
+	}
 	reg := reward.NewRegistry()
-	if j.url == "" && j.model == "" {
+	match := reward.NewMatch(reward.DefaultMatchOptions())
+	if units != nil {
+		match.WithUnits(units)
+		reg.Register(match)
+	}
+	if j.url == "" {
 		return reg, nil
-	}
-	if j.url == "" || j.model == "" {
-		return nil, usagef("an LLM judge needs both --judge-url and --judge-model")
-	}
-	if j.mode != "fallback" && j.mode != "always" {
-		return nil, usagef("bad --judge-mode %q (fallback, always)", j.mode)
 	}
 	key := os.Getenv("DIVE_JUDGE_API_KEY")
 	if key == "" {
@@ -59,7 +72,7 @@ func (j *judgeFlags) registry() (*reward.Registry, error) {
 		return nil, err
 	}
 	reg.Register(judge)
-	reg.Register(reward.NewHybrid(reward.NewMatch(reward.DefaultMatchOptions()), judge, j.mode == "always"))
+	reg.Register(reward.NewHybrid(match, judge, j.mode == "always"))
 	if err := reg.SetDefault(reward.HybridName); err != nil {
 		return nil, err
 	}

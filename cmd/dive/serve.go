@@ -12,8 +12,10 @@ import (
 
 	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/internal/version"
+	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec/sandbox"
+	"github.com/dive-env/dive/toolexec/unitstool"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,12 +57,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	scorers, err := judge.registry()
-	if err != nil {
+	if err := judge.check(); err != nil {
 		return err
-	}
-	if judge.url != "" {
-		log.Info("LLM judge configured", "url", judge.url, "model", judge.model, "mode", judge.mode, "cache", judge.cache)
 	}
 
 	sbCfg := sandbox.DefaultConfig()
@@ -82,6 +80,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	} else if t, ok := reg.Get(sandbox.ToolID); ok {
 		log.Warn("code_execution is not available", "reason", t.Reason())
+	}
+	var units reward.UnitConverter
+	if pool != nil {
+		units = unitstool.Converter{Runner: pool} // answers in other units are converted with GNU units
+	}
+	scorers, err := judge.registry(units)
+	if err != nil {
+		return err
+	}
+	if judge.url != "" {
+		log.Info("LLM judge configured", "url", judge.url, "model", judge.model, "mode", judge.mode, "cache", judge.cache)
 	}
 	ts, problems, err := loadTasks(taskFiles, reg)
 	if err != nil {
