@@ -36,6 +36,10 @@ type EngineConfig struct {
 	ToolCallFormat string
 	// SystemPrompt is the default system prompt.
 	SystemPrompt string
+	// Weights turn the scorer's verdict and the episode's counts (turns,
+	// tool calls, failed calls) into the reward; zero means
+	// reward.DefaultWeights (correctness alone).
+	Weights reward.Weights
 }
 
 // DefaultEngineConfig returns 16 turns, 64 tool calls (16 per step), 30
@@ -47,6 +51,9 @@ func DefaultEngineConfig() EngineConfig {
 
 func (c *EngineConfig) fillDefaults() {
 	d := DefaultEngineConfig()
+	if c.Weights == (reward.Weights{}) {
+		c.Weights = reward.DefaultWeights()
+	}
 	if c.MaxTurns <= 0 {
 		c.MaxTurns = d.MaxTurns
 	}
@@ -226,7 +233,7 @@ func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error
 	ep := &episode{
 		id: e.newEpisodeID(), task: task, tools: ts, format: format, limits: limits, seed: o.Seed,
 		started: now, deadline: now.Add(time.Duration(limits.DeadlineSeconds * float64(time.Second))),
-		messages: msgs,
+		messages: msgs, weights: e.cfg.Weights,
 	}
 	e.mu.Lock()
 	e.episodes[ep.id] = ep

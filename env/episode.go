@@ -24,15 +24,17 @@ type episode struct {
 	started  time.Time
 	deadline time.Time
 
-	mu        sync.Mutex
-	messages  []Message
-	calls     []CallRecord
-	turns     int
-	toolCalls int
-	done      bool
-	reason    string
-	reward    *reward.Result
-	ended     time.Time
+	mu         sync.Mutex
+	messages   []Message
+	calls      []CallRecord
+	turns      int
+	toolCalls  int
+	toolErrors int
+	weights    reward.Weights
+	done       bool
+	reason     string
+	reward     *reward.Result
+	ended      time.Time
 }
 
 // CallRecord is one executed (or refused) tool call of a trajectory.
@@ -173,6 +175,7 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	}
 	wg.Wait()
 	ep.toolCalls += len(calls)
+	stepErrors := 0
 	for i, c := range calls {
 		r := results[i]
 		tm := Message{Role: "tool", ToolCallID: c.ID, Name: c.Name, Content: Content(r.Content())}
@@ -183,9 +186,15 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 		if r.Err != nil {
 			info.Error = r.Err
 			rec.ErrorKind = string(r.Err.Kind)
+			ep.toolErrors++
+			stepErrors++
 		}
 		res.Info.ToolCalls = append(res.Info.ToolCalls, info)
 		ep.calls = append(ep.calls, rec)
+	}
+	if ep.weights.StepToolError != 0 {
+		shaping := -ep.weights.StepToolError * float64(stepErrors)
+		res.Info.Shaping = &shaping
 	}
 	switch {
 	case overBudget:
@@ -211,11 +220,20 @@ func (ep *episode) end(reason string, score *reward.Result) {
 		z := reward.Zero(fmt.Sprintf("episode ended without an answer: %s", reason))
 		score = &z
 	}
-	ep.reward = score
+	w := ep.weights
+	if w == (reward.Weights{}) {
+		w = reward.DefaultWeights()
+	}
+	shaped := w.Apply(*score, reward.EpisodeStats{Turns: ep.turns, ToolCalls: ep.toolCalls, ToolErrors: ep.toolErrors})
+	ep.reward = &shaped
 }
 
 func (ep *episode) fill(res *StepResult, start time.Time) *StepResult {
 	res.Done, res.Reason, res.Info.ToolCallsTotal = ep.done, ep.reason, ep.toolCalls
+	if ep.weights.StepToolError != 0 && res.Info.Shaping == nil {
+		zero := 0.0
+		res.Info.Shaping = &zero // a step without failed calls
+	}
 	if ep.done {
 		res.Reward = ep.reward
 	}

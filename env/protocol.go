@@ -202,6 +202,9 @@ type StepInfo struct {
 	ToolCalls      []CallInfo `json:"tool_calls"`
 	ToolCallsTotal int        `json:"tool_calls_total"`
 	DurationMS     float64    `json:"duration_ms"`
+	// Shaping is the step's shaping reward (−step_tool_error × its failed
+	// calls), present when the server is configured with one.
+	Shaping *float64 `json:"shaping,omitempty"`
 }
 
 // StepResult answers step: the tool messages to append, and when the episode

@@ -43,6 +43,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sandboxWarm := fs.Int("sandbox-warm", 2, "sandbox slots kept started, waiting for episodes")
 	sandboxSlots := fs.Int("sandbox-slots", 64, "sandbox slots alive at most (one per episode that runs code)")
 	judge := addJudgeFlags(fs)
+	weights := fs.String("reward-weights", "", "reward = correctness×C + format×F − tool_error×failed calls − tool_call×calls − turn×turns, clamped to [0, 1], e.g. "+
+		"\"correctness=0.9,format=0.1,tool_error=0.02\"; step_tool_error=X adds per-step shaping (default: correctness alone)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	pos, err := parseInterspersed(fs, args)
@@ -59,6 +61,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	if err := judge.check(); err != nil {
 		return err
+	}
+	rewardWeights, err := reward.ParseWeights(*weights)
+	if err != nil {
+		return usagef("--reward-weights: %v", err)
 	}
 
 	sbCfg := sandbox.DefaultConfig()
@@ -116,7 +122,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}()
 	}
 	engine, err := env.NewEngine(env.EngineConfig{
-		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep,
+		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep, Weights: rewardWeights,
 		EpisodeDeadline: *deadline, ToolCallFormat: *format,
 	}, set, reg, scorers, rec, log)
 	if err != nil {
