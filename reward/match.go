@@ -193,6 +193,9 @@ func (m *Match) Compare(answer, reference, question string) (float64, string) {
 // bounds unit conversions.
 func (m *Match) CompareContext(ctx context.Context, answer, reference, question string) (float64, string, bool) {
 	ref := m.cache.get(reference, question)
+	if why, conflict := symbolCaseConflict(answer, reference); conflict {
+		return 0, why, true
+	}
 	if n := Normalize(answer); n != "" && n == ref.norm {
 		return 1, fmt.Sprintf("%q matches the reference after normalization", answer), true
 	}
@@ -530,4 +533,50 @@ func (m *Match) compareParts(ctx context.Context, answer string, ref []part, rnd
 		why += "; missing: " + strings.Join(missing, "; ")
 	}
 	return math.Round(score*1e6) / 1e6, why
+}
+
+// symbolCase classifies an alphanumeric symbol with a digit (a gene or
+// protein symbol such as BRCA1, Brca1, Trp53): "upper" (human genes, by
+// HGNC convention), "title" (mouse and rat, MGI/RGD) or "" (anything else,
+// lower case included, which reads as carelessness rather than a species).
+func symbolCase(s string) string {
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ".*_\"'"))
+	if len(s) < 2 || len(s) > 15 || !strings.ContainsAny(s, "0123456789") {
+		return ""
+	}
+	letters, upper := 0, 0
+	for i, r := range s {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			letters++
+			upper++
+		case r >= 'a' && r <= 'z':
+			letters++
+			if i == 0 {
+				return ""
+			}
+		case (r >= '0' && r <= '9') || r == '-':
+		default:
+			return ""
+		}
+	}
+	switch {
+	case letters < 2:
+		return ""
+	case upper == letters:
+		return "upper"
+	case upper == 1 && s[0] >= 'A' && s[0] <= 'Z':
+		return "title"
+	}
+	return ""
+}
+
+// symbolCaseConflict reports an answer that names the reference's symbol
+// in another species' case convention (Brca1 for BRCA1).
+func symbolCaseConflict(answer, reference string) (string, bool) {
+	rc, ac := symbolCase(reference), symbolCase(answer)
+	if rc == "" || ac == "" || rc == ac || !strings.EqualFold(strings.TrimSpace(answer), strings.TrimSpace(reference)) {
+		return "", false
+	}
+	return fmt.Sprintf("%q and the reference %q differ in case, which for gene symbols names another species (BRCA1 human, Brca1 mouse)", answer, reference), true
 }
