@@ -122,18 +122,57 @@ var (
 // Extract takes the answer from a final response: the last <answer>…</answer>,
 // else the last \boxed{…}, else the last "Final answer:" line, else the whole
 // response (without <think> blocks).
-func Extract(response string) Answer {
+func Extract(response string) Answer { return ExtractWith(response, nil) }
+
+// DefaultExtraction is the order Extract tries.
+var DefaultExtraction = []string{MethodAnswerTag, MethodBoxed, MethodFinalAnswer, MethodWhole}
+
+// ParseExtraction reads a comma-separated list of extraction methods.
+func ParseExtraction(s string) ([]string, error) {
+	var out []string
+	for _, m := range strings.Split(s, ",") {
+		m = strings.TrimSpace(m)
+		switch m {
+		case MethodAnswerTag, MethodBoxed, MethodFinalAnswer, MethodWhole:
+			out = append(out, m)
+		case "":
+		default:
+			return nil, fmt.Errorf("unknown answer extraction %q (want %s)", m, strings.Join(DefaultExtraction, ", "))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no answer extraction method in %q", s)
+	}
+	return out, nil
+}
+
+// ExtractWith tries the given methods in order (nil: DefaultExtraction);
+// without whole_response among them, a response with none of the others
+// has no answer.
+func ExtractWith(response string, methods []string) Answer {
+	if methods == nil {
+		methods = DefaultExtraction
+	}
 	response = thinkBlock.ReplaceAllString(response, "")
-	if m := answerTag.FindAllStringSubmatch(response, -1); len(m) > 0 {
-		return Answer{strings.TrimSpace(m[len(m)-1][1]), MethodAnswerTag}
+	for _, method := range methods {
+		switch method {
+		case MethodAnswerTag:
+			if m := answerTag.FindAllStringSubmatch(response, -1); len(m) > 0 {
+				return Answer{strings.TrimSpace(m[len(m)-1][1]), MethodAnswerTag}
+			}
+		case MethodBoxed:
+			if b, ok := lastBoxed(response); ok {
+				return Answer{strings.TrimSpace(b), MethodBoxed}
+			}
+		case MethodFinalAnswer:
+			if m := finalAnswer.FindAllStringSubmatch(response, -1); len(m) > 0 {
+				return Answer{strings.TrimSpace(m[len(m)-1][1]), MethodFinalAnswer}
+			}
+		case MethodWhole:
+			return Answer{strings.TrimSpace(response), MethodWhole}
+		}
 	}
-	if b, ok := lastBoxed(response); ok {
-		return Answer{strings.TrimSpace(b), MethodBoxed}
-	}
-	if m := finalAnswer.FindAllStringSubmatch(response, -1); len(m) > 0 {
-		return Answer{strings.TrimSpace(m[len(m)-1][1]), MethodFinalAnswer}
-	}
-	return Answer{strings.TrimSpace(response), MethodWhole}
+	return Answer{Method: "none"}
 }
 
 // lastBoxed returns the content of the last \boxed{...}, braces balanced.

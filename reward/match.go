@@ -32,6 +32,9 @@ type MatchOptions struct {
 	Containment bool
 	// Ordered requires the parts of a multi-part answer in the reference's order.
 	Ordered bool
+	// Extraction lists the ways the answer is taken from the response, in
+	// order (nil: DefaultExtraction).
+	Extraction []string
 }
 
 // DefaultMatchOptions are the options of the registered "match" scorer.
@@ -111,7 +114,7 @@ func (m *Match) Name() string { return MatchName }
 
 // Score implements Scorer.
 func (m *Match) Score(ctx context.Context, task *tasks.Task, response string) (Result, error) {
-	ans := Extract(response)
+	ans := ExtractWith(response, m.opts.Extraction)
 	res := Result{Extracted: ans.Text, Scorer: MatchName, Components: map[string]float64{
 		"answer_found": b2f(ans.Text != ""), "answer_tagged": b2f(ans.Method != MethodWhole),
 	}}

@@ -97,3 +97,29 @@ func FuzzExactScorer(f *testing.F) {
 		}
 	})
 }
+
+func TestExtractWith(t *testing.T) {
+	strict := []string{MethodAnswerTag}
+	if a := ExtractWith("The answer is 42.", strict); a.Text != "" || a.Method != "none" {
+		t.Errorf("strict extraction found %+v", a)
+	}
+	if a := ExtractWith("x <answer>42</answer>", strict); a.Text != "42" {
+		t.Errorf("strict extraction missed the tag: %+v", a)
+	}
+	if a := ExtractWith("Final answer: 7 and \\boxed{8}", []string{MethodFinalAnswer, MethodBoxed}); a.Text != "7 and \\boxed{8}" || a.Method != MethodFinalAnswer {
+		t.Errorf("order: %+v", a)
+	}
+	if _, err := ParseExtraction("answer_tag, boxed"); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{"", "xml", "answer_tag,json"} {
+		if _, err := ParseExtraction(bad); err == nil {
+			t.Errorf("ParseExtraction(%q) accepted", bad)
+		}
+	}
+	m := NewMatch(MatchOptions{RelTol: 1e-6, Extraction: strict})
+	res, _ := m.Score(context.Background(), &tasks.Task{ID: "t", GroundTruth: "42"}, "The answer is 42.")
+	if res.Label != Incorrect || res.Explanation != "no answer found in the response" {
+		t.Errorf("strict scorer: %+v", res)
+	}
+}

@@ -4,20 +4,24 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dive-env/dive/reward"
 )
 
-// judgeFlags configure the optional LLM judge of `serve` and `score`.
-type judgeFlags struct {
+// scoringFlags configure the scorers of `serve` and `score`: answer
+// extraction and the optional LLM judge.
+type scoringFlags struct {
+	extraction              string
 	url, model, mode, cache string
 	timeout                 time.Duration
 	concurrency, retries    int
 }
 
-func addJudgeFlags(fs *flag.FlagSet) *judgeFlags {
-	j := &judgeFlags{}
+func addScoringFlags(fs *flag.FlagSet) *scoringFlags {
+	j := &scoringFlags{}
+	fs.StringVar(&j.extraction, "answer-extraction", strings.Join(reward.DefaultExtraction, ","), "where the answer is taken from, tried in order: answer_tag (<answer>…</answer>), boxed, final_answer_line, whole_response")
 	fs.StringVar(&j.url, "judge-url", os.Getenv("DIVE_JUDGE_URL"), "OpenAI-compatible base URL of an LLM judge, e.g. http://127.0.0.1:8000/v1 (default $DIVE_JUDGE_URL; key from $DIVE_JUDGE_API_KEY or $OPENAI_API_KEY)")
 	fs.StringVar(&j.model, "judge-model", os.Getenv("DIVE_JUDGE_MODEL"), "model of the LLM judge (default $DIVE_JUDGE_MODEL)")
 	fs.StringVar(&j.mode, "judge-mode", "fallback", "with a judge: fallback (match decides, the judge takes free text it cannot) or always (the judge scores every answer)")
@@ -29,7 +33,7 @@ func addJudgeFlags(fs *flag.FlagSet) *judgeFlags {
 }
 
 // check reports a judge configured by halves or with a bad mode.
-func (j *judgeFlags) check() error {
+func (j *scoringFlags) check() error {
 	if (j.url == "") != (j.model == "") {
 		return usagef("an LLM judge needs both --judge-url and --judge-model")
 	}
@@ -49,16 +53,22 @@ func defaultJudgeCache() string {
 // registry returns the scorers: match (converting units with units when
 // given) and exact, and with a judge configured, judge and match+judge, the
 // latter as the default.
-func (j *judgeFlags) registry(units reward.UnitConverter) (*reward.Registry, error) {
+func (j *scoringFlags) registry(units reward.UnitConverter) (*reward.Registry, error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
+	extraction, err := reward.ParseExtraction(j.extraction)
+	if err != nil {
+		return nil, usagef("--answer-extraction: %v", err)
+	}
 	reg := reward.NewRegistry()
-	match := reward.NewMatch(reward.DefaultMatchOptions())
+	opts := reward.DefaultMatchOptions()
+	opts.Extraction = extraction
+	match := reward.NewMatch(opts)
 	if units != nil {
 		match.WithUnits(units)
-		reg.Register(match)
 	}
+	reg.Register(match)
 	if j.url == "" {
 		return reg, nil
 	}

@@ -376,6 +376,11 @@ func TestScoreCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"scorer": "exact"`) {
 		t.Fatalf("--scorer exact: %v", err)
 	}
+	// Only <answer> tags: line 2 (untagged) has no answer.
+	out, _, err = runCLI(t, "score", "testdata/score.jsonl", "--answer-extraction", "answer_tag", "--json")
+	if err != nil || json.Unmarshal([]byte(out), &sum) != nil || sum.Results[1].Label != "incorrect" || sum.Results[1].Explanation != "no answer found in the response" {
+		t.Fatalf("strict extraction: %v %+v", err, sum.Results)
+	}
 	dir := t.TempDir()
 	for _, bad := range []struct{ content, want string }{
 		{`{"ground_truth": "1", "respons": "x"}`, `:1: json: unknown field "respons"`},

@@ -48,7 +48,7 @@ func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("score", "dive score FILE|- [--scorer NAME] [--json]", stderr)
 	scorerName := fs.String("scorer", "", "scorer: match (default), exact; judge and match+judge (the default then) with --judge-url and --judge-model")
 	asJSON := fs.Bool("json", false, "print one JSON summary object, per-line results included")
-	judge := addJudgeFlags(fs)
+	judge := addScoringFlags(fs)
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

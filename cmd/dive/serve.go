@@ -42,7 +42,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sandboxMode := fs.String("sandbox", "auto", "code_execution sandbox: auto (when the machine can isolate it), require (refuse to start without it), off")
 	sandboxWarm := fs.Int("sandbox-warm", 2, "sandbox slots kept started, waiting for episodes")
 	sandboxSlots := fs.Int("sandbox-slots", 64, "sandbox slots alive at most (one per episode that runs code)")
-	judge := addJudgeFlags(fs)
+	judge := addScoringFlags(fs)
 	weights := fs.String("reward-weights", "", "reward = correctness×C + format×F − tool_error×failed calls − tool_call×calls − turn×turns, clamped to [0, 1], e.g. "+
 		"\"correctness=0.9,format=0.1,tool_error=0.02\"; step_tool_error=X adds per-step shaping (default: correctness alone)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
