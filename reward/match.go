@@ -123,7 +123,7 @@ func (m *Match) Score(ctx context.Context, task *tasks.Task, response string) (R
 		res.Components["correctness"] = 0
 		return res, nil
 	}
-	score, why, conclusive := m.CompareContext(ctx, ans.Text, task.GroundTruth, task.Question)
+	score, why, conclusive := m.compareTask(ctx, ans.Text, task)
 	res.Score, res.Explanation = score, why
 	res.Components["correctness"] = score
 	res.Components["conclusive"] = b2f(conclusive)
@@ -144,6 +144,8 @@ type rounding struct {
 	decimals, sig int
 	set           bool
 	percent       bool
+	// Per-task policy (task metadata), else the scorer's options.
+	percentAsFraction, ordered *bool
 }
 
 var (
@@ -195,7 +197,43 @@ func (m *Match) Compare(answer, reference, question string) (float64, string) {
 // still accept), true for matches and for numbers, dates and yes/no. ctx
 // bounds unit conversions.
 func (m *Match) CompareContext(ctx context.Context, answer, reference, question string) (float64, string, bool) {
+	return m.compare(ctx, answer, reference, question, nil)
+}
+
+// compareTask compares under the task's policy: metadata
+// "percent_as_fraction" and "ordered_parts" (booleans) override the options.
+func (m *Match) compareTask(ctx context.Context, answer string, task *tasks.Task) (float64, string, bool) {
+	var policy func(*rounding)
+	if task.Metadata != nil {
+		pf, okP := task.Metadata["percent_as_fraction"].(bool)
+		ord, okO := task.Metadata["ordered_parts"].(bool)
+		if okP || okO {
+			policy = func(r *rounding) {
+				if okP {
+					r.percentAsFraction = &pf
+				}
+				if okO {
+					r.ordered = &ord
+				}
+			}
+		}
+	}
+	return m.compare(ctx, answer, task.GroundTruth, task.Question, policy)
+}
+
+func pick(p *bool, def bool) bool {
+	if p != nil {
+		return *p
+	}
+	return def
+}
+
+func (m *Match) compare(ctx context.Context, answer, reference, question string, policy func(*rounding)) (float64, string, bool) {
 	ref := m.cache.get(reference, question)
+	rnd := ref.rnd
+	if policy != nil {
+		policy(&rnd)
+	}
 	if why, conflict := symbolCaseConflict(answer, reference); conflict {
 		return 0, why, true
 	}
@@ -203,10 +241,10 @@ func (m *Match) CompareContext(ctx context.Context, answer, reference, question 
 		return 1, fmt.Sprintf("%q matches the reference after normalization", answer), true
 	}
 	if len(ref.parts) < 2 {
-		ok, why, conclusive := m.compareOneInfo(ctx, answer, reference, ref, ref.rnd)
+		ok, why, conclusive := m.compareOneInfo(ctx, answer, reference, ref, rnd)
 		return b2f(ok), why, conclusive
 	}
-	score, why := m.compareParts(ctx, answer, ref.parts, ref.rnd)
+	score, why := m.compareParts(ctx, answer, ref.parts, rnd)
 	conclusive := score == 1
 	if !conclusive {
 		conclusive = true
@@ -335,7 +373,7 @@ func (m *Match) compareQuantity(ctx context.Context, answer string, ref Quantity
 		ref.Percent = true // the question asks for a percentage
 	}
 	candidates := []float64{got.Value}
-	if ref.Percent != got.Percent && m.opts.PercentAsFraction {
+	if ref.Percent != got.Percent && pick(rnd.percentAsFraction, m.opts.PercentAsFraction) {
 		if ref.Percent {
 			candidates = append(candidates, got.Value*100)
 		} else {
@@ -495,7 +533,7 @@ func (m *Match) compareParts(ctx context.Context, answer string, ref []part, rnd
 	for i, r := range ref {
 		found := false
 		for j, a := range ans {
-			if used[j] || (m.opts.Ordered && !labelled && j != i) {
+			if used[j] || (pick(rnd.ordered, m.opts.Ordered) && !labelled && j != i) {
 				continue
 			}
 			if labelled && r.label != "" && a.label != "" && r.label != a.label {

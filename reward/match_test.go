@@ -278,3 +278,25 @@ func TestMatchScorerLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestTaskPolicy(t *testing.T) {
+	m := NewMatch(DefaultMatchOptions())
+	ctx := context.Background()
+	for _, tc := range []struct {
+		meta          map[string]any
+		truth, answer string
+		want          float64
+	}{
+		{nil, "57%", "<answer>0.57</answer>", 1},
+		{map[string]any{"percent_as_fraction": false}, "57%", "<answer>0.57</answer>", 0},
+		{map[string]any{"percent_as_fraction": false}, "57%", "<answer>57</answer>", 1},
+		{nil, "first; second", "<answer>second; first</answer>", 1},
+		{map[string]any{"ordered_parts": true}, "first; second", "<answer>second; first</answer>", 0},
+		{map[string]any{"ordered_parts": true}, "first; second", "<answer>first; second</answer>", 1},
+	} {
+		res, err := m.Score(ctx, &tasks.Task{ID: "t", GroundTruth: tc.truth, Metadata: tc.meta}, tc.answer)
+		if err != nil || res.Score != tc.want {
+			t.Errorf("%v %q %q: %+v %v, want %v", tc.meta, tc.truth, tc.answer, res, err, tc.want)
+		}
+	}
+}
