@@ -23,6 +23,8 @@ Usage:
   dive tasks validate FILE...        check task files; every problem with file:line
   dive tools list [flags]            list tools, and whether each can run here
   dive tools call NAME '{json}'      run one tool and print its result
+  dive synth --count N --out FILE    make a task set offline: real tool runs, questions entailed
+                                     by their traces, each re-verified by replaying it
   dive score FILE [--scorer S]       score a JSONL of question, ground_truth, response (and label):
                                      per-line results and agreement with the labels
   dive version                       print the version
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return toolsCmd(ctx, rest, stdout, stderr)
 	case "score":
 		return scoreCmd(ctx, rest, stdout, stderr)
+	case "synth":
+		return synthCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(rest, stdout)
 	case "help", "-h", "--help":

@@ -440,3 +440,33 @@ func TestScoreWithJudge(t *testing.T) {
 		t.Fatalf("a judge without a model: %v", err)
 	}
 }
+
+func TestSynthCommand(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tasks.jsonl")
+	out, _, err := runCLI(t, "synth", "--count", "40", "--out", path, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		File  string `json:"file"`
+		Stats struct {
+			Made      int            `json:"made"`
+			PerDomain map[string]int `json:"per_domain"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Stats.Made != 40 || len(res.Stats.PerDomain) != 5 {
+		t.Fatalf("synth: %v %s", err, out)
+	}
+	// The file is a task set that validates against the tool pool and lists.
+	out, _, err = runCLI(t, "tasks", "validate", path)
+	if err != nil || !strings.Contains(out, "40 task(s) in 1 file(s): 0 error(s)") {
+		t.Fatalf("validate: %q %v", out, err)
+	}
+	var ue *usageError
+	for _, bad := range [][]string{{"synth", "--out", path, "--generator", "llm"}, {"synth", "--count", "5"}, {"synth", "--out", path, "--count", "0"},
+		{"synth", "--out", path, "--min-tools", "20", "--max-tools", "10"}} {
+		if _, _, err := runCLI(t, bad...); !errors.As(err, &ue) {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
