@@ -73,7 +73,6 @@ func (w *walker) orf(codons int) string {
 	return b.String()
 }
 
-
 // rows returns the rows of a dataset tool's answer.
 func rows(out map[string]any) []map[string]any {
 	var rs []map[string]any
