@@ -46,7 +46,18 @@ const (
 	tISSN        = "academic.identifiers.issn_validate"
 	tJournalFind = "academic.journals.journal_search"
 	tJournal     = "academic.journals.journal_lookup"
+	tAirports    = "general.geography.us_airports"
+	tAirportDist = "general.geography.us_airport_distance"
 )
+
+// diff runs the calculator on "b - a" (or a percentage change) and returns the result.
+func (w *walker) calc(d *draft, expr string) (float64, error) {
+	out, err := w.call(d, tCalc, map[string]any{"expression": expr})
+	if err != nil {
+		return 0, err
+	}
+	return num(out, "result")
+}
 
 func fixed(v float64, decimals int) string { return strconv.FormatFloat(v, 'f', decimals, 64) }
 
@@ -554,6 +565,185 @@ var recipes = []recipe{
 		d.question = fmt.Sprintf("What is the electronic ISSN of the journal %s?", title)
 		d.answer, d.seed = eissn, "journals"
 		return nil
+	}},
+	// Longer chains: retrieve twice, then compute.
+	{"penguin_difference", "biological", []string{tPenguins, tCalc}, func(w *walker, d *draft) error {
+		island := pick(w.rng, []string{"Biscoe", "Dream", "Torgersen"})
+		m := pick(w.rng, []struct{ field, words, unit string }{{"body_mass_g", "body mass", "grams"}, {"flipper_length_mm", "flipper length", "mm"}, {"beak_depth_mm", "beak depth", "mm"}})
+		species := "Adelie"
+		a, err := w.call(d, tPenguins, map[string]any{"species": species, "island": island, "sex": "MALE"})
+		if err != nil {
+			return err
+		}
+		b, err := w.call(d, tPenguins, map[string]any{"species": species, "island": island, "sex": "FEMALE"})
+		if err != nil {
+			return err
+		}
+		va, err1 := num(a, "summary."+m.field+".mean")
+		vb, err2 := num(b, "summary."+m.field+".mean")
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("no means")
+		}
+		v, err := w.calc(d, fmt.Sprintf("%v - %v", va, vb))
+		d.question = fmt.Sprintf("In the Palmer penguin data, how much larger is the mean %s of male than of female Adelie penguins on %s Island, in %s, rounded to two decimal places?", m.words, island, m.unit)
+		d.answer, d.seed = fixed(v, 2), "sexual dimorphism"
+		return err
+	}},
+	{"co2_growth", "general", []string{tCO2, tCalc}, func(w *walker, d *draft) error {
+		a := 1959 + w.rng.IntN(50)
+		b := a + 5 + w.rng.IntN(2019-a-4)
+		ra, err := w.call(d, tCO2, map[string]any{"year": a})
+		if err != nil {
+			return err
+		}
+		rb, err := w.call(d, tCO2, map[string]any{"year": b})
+		if err != nil {
+			return err
+		}
+		va, err1 := num(ra, "summary.co2_ppm.mean")
+		vb, err2 := num(rb, "summary.co2_ppm.mean")
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("no means")
+		}
+		v, err := w.calc(d, fmt.Sprintf("(%v - %v) / %v * 100", vb, va, va))
+		d.question = fmt.Sprintf("By what percentage did the annual mean of Mauna Loa's monthly CO2 readings rise from %d to %d? Round to two decimal places.", a, b)
+		d.answer, d.seed = fixed(v, 2), "Mauna Loa CO2"
+		return err
+	}},
+	{"rainier_city", "general", []string{tWeather, tCalc}, func(w *walker, d *draft) error {
+		month := fmt.Sprintf("%d-%02d", 2012+w.rng.IntN(4), 1+w.rng.IntN(12))
+		sea, err := w.call(d, tWeather, map[string]any{"location": "Seattle", "month": month})
+		if err != nil {
+			return err
+		}
+		ny, err := w.call(d, tWeather, map[string]any{"location": "New York", "month": month})
+		if err != nil {
+			return err
+		}
+		va, err1 := num(sea, "summary.precipitation_mm.sum")
+		vb, err2 := num(ny, "summary.precipitation_mm.sum")
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("no sums")
+		}
+		v, err := w.calc(d, fmt.Sprintf("%v - %v", va, vb))
+		d.question = fmt.Sprintf("In %s, how much more precipitation fell in Seattle than in New York according to NOAA's daily records (negative if less), in millimetres, rounded to one decimal place?", monthName(month))
+		d.answer, d.seed = fixed(v, 1), "weather"
+		return err
+	}},
+	{"flight_time", "general", []string{tAirports, tAirportDist, tCalc}, func(w *walker, d *draft) error {
+		codes := []string{"SEA", "JFK", "LAX", "ORD", "ATL", "DFW", "DEN", "SFO", "BOS", "MIA", "PHX", "IAH", "MSP", "DTW", "PHL", "LAS", "SLC", "CLT", "SAN", "PDX"}
+		a, b := pick(w.rng, codes), pick(w.rng, codes)
+		if a == b {
+			return fmt.Errorf("same airport")
+		}
+		ra, err := w.call(d, tAirports, map[string]any{"code": a})
+		if err != nil {
+			return err
+		}
+		rb, err := w.call(d, tAirports, map[string]any{"code": b})
+		if err != nil {
+			return err
+		}
+		na, nb := rows(ra), rows(rb)
+		if len(na) != 1 || len(nb) != 1 {
+			return fmt.Errorf("airport not unique")
+		}
+		dist, err := w.call(d, tAirportDist, map[string]any{"from": a, "to": b})
+		if err != nil {
+			return err
+		}
+		km, err := num(dist, "distance_km")
+		if err != nil {
+			return err
+		}
+		speed := 700 + 10*w.rng.IntN(21)
+		v, err := w.calc(d, fmt.Sprintf("%v / %d", km, speed))
+		d.question = fmt.Sprintf("A plane flies the great circle from %s (%s) to %s (%s) at an average ground speed of %d km/h. How long does the flight take, in hours, rounded to two decimal places?",
+			na[0]["name"], a, nb[0]["name"], b, speed)
+		d.answer, d.seed = fixed(v, 2), "air travel"
+		return err
+	}},
+	{"loan_total_interest", "financial", []string{tPayment, tCalc}, func(w *walker, d *draft) error {
+		principal := 50000 * (1 + w.rng.IntN(16))
+		rate := float64(250+w.rng.IntN(550)) / 100
+		years := pick(w.rng, []int{10, 15, 20, 25, 30})
+		out, err := w.call(d, tPayment, map[string]any{"rate": rate / 100 / 12, "nper": years * 12, "pv": principal})
+		if err != nil {
+			return err
+		}
+		p, err := num(out, "payment")
+		if err != nil {
+			return err
+		}
+		v, err := w.calc(d, fmt.Sprintf("%v * %d - %d", math.Abs(p), years*12, principal))
+		d.question = fmt.Sprintf("A $%d mortgage at %s%% a year, compounded monthly, is repaid in equal monthly payments over %d years. How much interest is paid in all, in dollars, rounded to the nearest dollar?",
+			principal, strconv.FormatFloat(rate, 'f', -1, 64), years)
+		d.answer, d.seed = fixed(v, 0), "mortgages"
+		return err
+	}},
+	{"sp500_return_gap", "financial", []string{tSP500, tCalc}, func(w *walker, d *draft) error {
+		a := 2000 + w.rng.IntN(19)
+		b := a + 1 + w.rng.IntN(2019-a)
+		ra, err := w.call(d, tSP500, map[string]any{"start": fmt.Sprintf("%d-01-01", a), "end": fmt.Sprintf("%d-12-31", a)})
+		if err != nil {
+			return err
+		}
+		rb, err := w.call(d, tSP500, map[string]any{"start": fmt.Sprintf("%d-01-01", b), "end": fmt.Sprintf("%d-12-31", b)})
+		if err != nil {
+			return err
+		}
+		va, err1 := num(ra, "total_return")
+		vb, err2 := num(rb, "total_return")
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("no returns")
+		}
+		v, err := w.calc(d, fmt.Sprintf("(%v - %v) * 100", vb, va))
+		d.question = fmt.Sprintf("How many percentage points higher was the S&P 500's calendar-year price return (first to last close) in %d than in %d? Negative if lower; round to two decimal places.", b, a)
+		d.answer, d.seed = fixed(v, 2), "stock market"
+		return err
+	}},
+	{"bmi_change", "medical", []string{tBMI, tCalc}, func(w *walker, d *draft) error {
+		cm := 150 + w.rng.IntN(45)
+		kg := 60 + w.rng.IntN(60)
+		loss := 3 + w.rng.IntN(20)
+		a, err := w.call(d, tBMI, map[string]any{"weight_kg": kg, "height_cm": cm})
+		if err != nil {
+			return err
+		}
+		b, err := w.call(d, tBMI, map[string]any{"weight_kg": kg - loss, "height_cm": cm})
+		if err != nil {
+			return err
+		}
+		va, err1 := num(a, "bmi")
+		vb, err2 := num(b, "bmi")
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("no bmi")
+		}
+		v, err := w.calc(d, fmt.Sprintf("%v - %v", va, vb))
+		d.question = fmt.Sprintf("A patient %d cm tall loses %d kg from %d kg. By how much does the body mass index fall? Round to two decimal places.", cm, loss, kg)
+		d.answer, d.seed = fixed(v, 2), "body mass index"
+		return err
+	}},
+	{"journal_field_share", "academic", []string{tJournalFind, tCalc}, func(w *walker, d *draft) error {
+		field := pick(w.rng, []string{"medicine", "biology", "chemistry", "physics", "engineering", "psychology", "social_science", "science", "humanities", "geology"})
+		all, err := w.call(d, tJournalFind, map[string]any{"field": field, "limit": 1})
+		if err != nil {
+			return err
+		}
+		format := pick(w.rng, []string{"numeric", "author-date"})
+		part, err := w.call(d, tJournalFind, map[string]any{"field": field, "citation_format": format, "limit": 1})
+		if err != nil {
+			return err
+		}
+		n, err1 := num(all, "count")
+		k, err2 := num(part, "count")
+		if err1 != nil || err2 != nil || n == 0 {
+			return fmt.Errorf("no counts")
+		}
+		v, err := w.calc(d, fmt.Sprintf("%v / %v * 100", k, n))
+		d.question = fmt.Sprintf("Among the Citation Style Language styles filed under the field %s, what percentage use %s citations? Round to two decimal places.", strings.ReplaceAll(field, "_", " "), format)
+		d.answer, d.seed = fixed(v, 2), "citation styles"
+		return err
 	}},
 }
 
