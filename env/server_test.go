@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,8 +115,11 @@ func TestEndToEnd(t *testing.T) {
 					t.Fatalf("tool message %d = %v", i, m)
 				}
 			}
-			if !strings.Contains(tms[0].(map[string]any)["content"].(string), `"gc_percent":48.78`) {
-				t.Fatalf("gc result = %v", tms[0])
+			var gc struct {
+				Percent float64 `json:"gc_percent"`
+			}
+			if json.Unmarshal([]byte(tms[0].(map[string]any)["content"].(string)), &gc) != nil || strconv.FormatFloat(gc.Percent, 'f', 2, 64) != task.GroundTruth {
+				t.Fatalf("gc result = %v, ground truth %s", tms[0], task.GroundTruth)
 			}
 			if !strings.Contains(tms[1].(map[string]any)["content"].(string), `"gc_fraction":1`) {
 				t.Fatalf("second parallel call = %v", tms[1])
@@ -139,7 +143,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatalf("schema violation not explained: %v", tms[3])
 			}
 			final := c.result(OpStep, map[string]any{"episode": ep, "message": map[string]any{
-				"role": "assistant", "content": "The GC content is <answer>48.78%</answer>"}})
+				"role": "assistant", "content": "The GC content is <answer>" + task.GroundTruth + "%</answer>"}})
 			if final["done"] != true || final["reason"] != ReasonAnswer {
 				t.Fatalf("final step = %v", final)
 			}
@@ -454,7 +458,7 @@ func TestSubprotocolNegotiation(t *testing.T) {
 
 func TestHealthAndStatusPage(t *testing.T) {
 	te := newTestEnv(t, nil, nil)
-	for path, want := range map[string]string{"/healthz": "ok", "/": "tasks loaded:   60"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/": "tasks loaded:   140"} {
 		resp, err := http.Get(te.http.URL + path)
 		if err != nil {
 			t.Fatal(err)

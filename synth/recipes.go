@@ -105,6 +105,17 @@ func monthName(ym string) string {
 
 var recipes = []recipe{
 	// Biological.
+	{"translate", "biological", []string{tTranslate}, func(w *walker, d *draft) error {
+		seq := w.orf(6 + w.rng.IntN(10))
+		out, err := w.call(d, tTranslate, map[string]any{"sequence": seq, "to_stop": true})
+		if err != nil {
+			return err
+		}
+		p, err := str(out, "protein")
+		d.question = fmt.Sprintf("Translate the DNA sequence %s with the standard genetic code, stopping at the first stop codon. What is the resulting protein sequence in one-letter codes?", seq)
+		d.answer, d.seed = p, "genetic code"
+		return err
+	}},
 	{"gc_content", "biological", []string{tGC}, func(w *walker, d *draft) error {
 		seq := w.dna(24 + w.rng.IntN(60))
 		out, err := w.call(d, tGC, map[string]any{"sequence": seq})
@@ -317,6 +328,15 @@ var recipes = []recipe{
 	}},
 
 	// Financial.
+	{"compound_interest", "financial", []string{tCalc}, func(w *walker, d *draft) error {
+		principal := 1000 * (1 + w.rng.IntN(50))
+		rate := strconv.FormatFloat(1+float64(w.rng.IntN(80))/10, 'f', -1, 64)
+		years := 2 + w.rng.IntN(20)
+		v, err := w.calc(d, fmt.Sprintf("%d * (1 + %s/100) ^ %d", principal, rate, years))
+		d.question = fmt.Sprintf("An investment of $%d earns %s%% interest per year, compounded annually. What is it worth after %d years? Give the amount in dollars rounded to the cent.", principal, rate, years)
+		d.answer, d.seed = fixed(v, 2), "compound interest"
+		return err
+	}},
 	{"loan_payment", "financial", []string{tPayment}, func(w *walker, d *draft) error {
 		principal := 10000 * (1 + w.rng.IntN(60))
 		rate := float64(200+w.rng.IntN(700)) / 100

@@ -257,7 +257,7 @@ func TestTasksCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err = runCLI(t, "tasks", "validate", good)
-	if err != nil || !strings.Contains(out, "60 task(s) in 1 file(s): 0 error(s), 0 warning(s)") {
+	if err != nil || !strings.Contains(out, "140 task(s) in 1 file(s): 0 error(s), 0 warning(s)") {
 		t.Fatalf("validate good: %q %v", out, err)
 	}
 	out, _, err = runCLI(t, "tasks", "validate", "testdata/bad_tasks.jsonl")
@@ -318,7 +318,7 @@ func TestServe(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(page), "tasks loaded:   60") {
+	if !strings.Contains(string(page), "tasks loaded:   140") {
 		t.Fatalf("status page: %s", page)
 	}
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/v1/env", nil)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/dive-env/dive/internal/defaults/taskgen"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
 )
@@ -14,15 +13,7 @@ import (
 // tools again: the embedded file must be byte-identical, so every ground
 // truth is what the tools compute today.
 func TestEmbeddedTasksAreCurrent(t *testing.T) {
-	reg, err := Registry(toolexec.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := taskgen.Generate(context.Background(), reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := taskgen.WriteJSONL(ts)
+	data, err := Generate(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,32 +7,18 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/dive-env/dive/internal/defaults/taskgen"
-	"github.com/dive-env/dive/toolexec"
-	"github.com/dive-env/dive/toolexec/builtin"
+	"github.com/dive-env/dive/internal/defaults"
 )
 
 func main() {
 	out := flag.String("o", "tasks.jsonl", "output file")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	data, err := defaults.Generate(context.Background())
+	if err == nil {
+		err = os.WriteFile(*out, data, 0o644)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
-}
-
-func run(out string) error {
-	reg, err := builtin.NewRegistry(toolexec.DefaultOptions())
-	if err != nil {
-		return err
-	}
-	ts, err := taskgen.Generate(context.Background(), reg)
-	if err != nil {
-		return err
-	}
-	data, err := taskgen.WriteJSONL(ts)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(out, data, 0o644)
 }
