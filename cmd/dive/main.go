@@ -25,6 +25,7 @@ Usage:
   dive tools call NAME '{json}'      run one tool and print its result
   dive synth --count N --out FILE    make a task set offline: real tool runs, questions entailed
                                      by their traces, each re-verified by replaying it
+  dive report [FILE...] --out R.html a self-contained HTML diversity report of a task set
   dive score FILE [--scorer S]       score a JSONL of question, ground_truth, response (and label):
                                      per-line results and agreement with the labels
   dive version                       print the version
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return scoreCmd(ctx, rest, stdout, stderr)
 	case "synth":
 		return synthCmd(ctx, rest, stdout, stderr)
+	case "report":
+		return reportCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(rest, stdout)
 	case "help", "-h", "--help":

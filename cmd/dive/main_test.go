@@ -470,3 +470,19 @@ func TestSynthCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestReportCommand(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.html")
+	out, _, err := runCLI(t, "report", "--out", path)
+	if err != nil || !strings.Contains(out, "140 tasks, 5 domains") || !strings.Contains(out, "7 plots") {
+		t.Fatalf("report: %q %v", out, err)
+	}
+	page, err := os.ReadFile(path)
+	if err != nil || strings.Count(string(page), `<svg class="plot"`) != 7 {
+		t.Fatalf("report page: %v", err)
+	}
+	var ue *usageError
+	if _, _, err := runCLI(t, "report"); !errors.As(err, &ue) {
+		t.Fatalf("no --out: %v", err)
+	}
+}
