@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -42,10 +43,11 @@ func newTestServer() *mcp.Server {
 	mcp.AddTool(s, &mcp.Tool{Name: "add", Description: "Add two numbers."}, func(_ context.Context, _ *mcp.CallToolRequest, in addIn) (*mcp.CallToolResult, sumOut, error) {
 		return nil, sumOut{Sum: in.A + in.B}, nil
 	})
-	count := 0
+	// The SDK serves calls of one session concurrently: the counter is atomic.
+	var count atomic.Int64
 	mcp.AddTool(s, &mcp.Tool{Name: "count", Description: "Count calls in this session."}, func(_ context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
-		count++
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: strings.Repeat("|", count)}}}, nil, nil
+		n := count.Add(1)
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: strings.Repeat("|", int(n))}}}, nil, nil
 	})
 	return s
 }
