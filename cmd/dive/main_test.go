@@ -486,3 +486,42 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("no --out: %v", err)
 	}
 }
+
+// dive synth --generator llm against a loopback OpenAI-compatible model that
+// calls the calculator: tasks are appended, and a second run resumes.
+func TestSynthLLMCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []map[string]any `json:"messages"`
+			Tools    []any            `json:"tools"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		last := req.Messages[len(req.Messages)-1]
+		message := map[string]any{"role": "assistant", "content": `{"question": "What is 6 times 7?", "answer": "42", "reasoning": "calculator"}`}
+		if len(req.Tools) > 0 && last["role"] == "user" {
+			message = map[string]any{"role": "assistant", "content": "", "tool_calls": []any{map[string]any{"id": "c1", "type": "function",
+				"function": map[string]any{"name": "calculator", "arguments": `{"expression": "6 * 7"}`}}}}
+		} else if len(req.Tools) > 0 {
+			message = map[string]any{"role": "assistant", "content": "It is 42."}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+			"choices": []any{map[string]any{"index": 0, "message": message, "finish_reason": "stop"}}, "usage": map[string]any{"total_tokens": 3}})
+	}))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "llm.jsonl")
+	args := []string{"synth", "--generator", "llm", "--llm-url", srv.URL + "/v1", "--llm-model", "m", "--domain", "general",
+		"--count", "3", "--rounds", "1", "--min-tools", "50", "--max-tools", "50", "--out", path}
+	out, _, err := runCLI(t, args...)
+	if err != nil || !strings.Contains(out, "made 3, failed 0, already done 0") {
+		t.Fatalf("first run: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, args...)
+	if err != nil || !strings.Contains(out, "made 0, failed 0, already done 3") {
+		t.Fatalf("resumed run: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, "tasks", "validate", path)
+	if err != nil || !strings.Contains(out, "3 task(s) in 1 file(s): 0 error(s)") {
+		t.Fatalf("validate: %q %v", out, err)
+	}
+}

@@ -16,7 +16,15 @@ import (
 
 func synthCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("synth", "dive synth --generator offline --count N --out FILE [--seed S] [--min-tools 15] [--max-tools 50] [--json]", stderr)
-	generator := fs.String("generator", "offline", "task generator: offline (runs real tools of the offline pool; no model needed)")
+	generator := fs.String("generator", "offline", "task generator: offline (runs real tools of the offline pool; no model needed) or llm (the DIVE loop with a model)")
+	var lf llmSynthFlags
+	fs.StringVar(&lf.url, "llm-url", os.Getenv("DIVE_SYNTH_URL"), "llm: OpenAI-compatible base URL (key from $DIVE_SYNTH_API_KEY or $OPENAI_API_KEY)")
+	fs.StringVar(&lf.model, "llm-model", os.Getenv("DIVE_SYNTH_MODEL"), "llm: model name")
+	fs.StringVar(&lf.domain, "domain", "", "llm: only this domain (default: all five in turn)")
+	fs.StringVar(&lf.seeds, "seeds", "", "llm: seed topics, one per line (default: the offline pool's topics)")
+	fs.StringVar(&lf.exemplars, "exemplars", "", "llm: exemplar questions (lines, or JSONL with \"question\"); 3 to 5 are shown per task")
+	fs.IntVar(&lf.rounds, "rounds", 3, "llm: evidence-collection and derivation rounds per task")
+	fs.IntVar(&lf.steps, "steps", 5, "llm: tool-calling turns per round")
 	count := fs.Int("count", 1000, "tasks to make")
 	out := fs.String("out", "", "task file to write (JSONL; dive serve --tasks FILE serves it)")
 	seed := fs.Uint64("seed", 2603, "random seed: a run is a function of the seed and the installed tools")
@@ -30,8 +38,8 @@ func synthCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case len(rest) > 0:
 		return usagef("synth takes no arguments, only flags (got %q)", rest[0])
-	case *generator != "offline":
-		return usagef("unknown --generator %q (offline; the LLM-driven generator is not built yet)", *generator)
+	case *generator != "offline" && *generator != "llm":
+		return usagef("unknown --generator %q (offline, llm)", *generator)
 	case *out == "":
 		return usagef("synth needs --out FILE")
 	case *count <= 0:
@@ -44,6 +52,10 @@ func synthCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer started.Close()
+	if *generator == "llm" {
+		// Appends to --out, skipping ids already there: an interrupted run resumes.
+		return runLLMSynth(ctx, reg, lf, *count, *seed, *minTools, *maxTools, *out, stdout, stderr)
+	}
 	begin := time.Now()
 	ts, st, err := synth.Generate(ctx, reg, synth.Options{Count: *count, Seed: *seed, MinTools: *minTools, MaxTools: *maxTools})
 	if err != nil && len(ts) == 0 {
