@@ -26,6 +26,9 @@ Usage:
   dive synth --count N --out FILE    make a task set offline: real tool runs, questions entailed
                                      by their traces, each re-verified by replaying it
   dive report [FILE...] --out R.html a self-contained HTML diversity report of a task set
+  dive solve [TASKS] --llm-url ...   roll a teacher model out on tasks: trajectories (SFT data)
+  dive verify TRAJ --out F           rescore trajectories (match, or the judge when configured)
+  dive filter TRAJ --rl-out/--sft-out  pass@k filter for RL, correct trajectories for SFT
   dive score FILE [--scorer S]       score a JSONL of question, ground_truth, response (and label):
                                      per-line results and agreement with the labels
   dive version                       print the version
@@ -77,6 +80,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return synthCmd(ctx, rest, stdout, stderr)
 	case "report":
 		return reportCmd(ctx, rest, stdout, stderr)
+	case "solve":
+		return solveCmd(ctx, rest, stdout, stderr)
+	case "verify":
+		return verifyCmd(ctx, rest, stdout, stderr)
+	case "filter":
+		return filterCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(rest, stdout)
 	case "help", "-h", "--help":

@@ -525,3 +525,55 @@ func TestSynthLLMCommand(t *testing.T) {
 		t.Fatalf("validate: %q %v", out, err)
 	}
 }
+
+// solve → verify → filter with a loopback teacher that computes 17 × 23.
+func TestSolveVerifyFilter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []map[string]any `json:"messages"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		message := map[string]any{"role": "assistant", "content": "", "tool_calls": []any{map[string]any{"id": "c1", "type": "function",
+			"function": map[string]any{"name": "calculator", "arguments": `{"expression": "17 * 23"}`}}}}
+		if req.Messages[len(req.Messages)-1]["role"] == "tool" {
+			message = map[string]any{"role": "assistant", "content": "<answer>391</answer>"}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"id": "x", "object": "chat.completion", "created": 1, "model": "teacher",
+			"choices": []any{map[string]any{"index": 0, "message": message, "finish_reason": "stop"}}, "usage": map[string]any{"total_tokens": 3}})
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	taskFile := filepath.Join(dir, "tasks.jsonl")
+	os.WriteFile(taskFile, []byte(`{"uuid": "right", "question": "What is 17 times 23?", "ground_truth": "391", "tools": ["calculator"]}
+{"uuid": "wrong", "question": "What is 17 times 23 plus 9?", "ground_truth": "400", "tools": ["calculator"]}
+`), 0o644)
+	traj := filepath.Join(dir, "traj.jsonl")
+	solve := []string{"solve", taskFile, "--llm-url", srv.URL + "/v1", "--llm-model", "teacher", "--k", "2", "--out", traj}
+	out, _, err := runCLI(t, solve...)
+	if err != nil || !strings.Contains(out, "4 rollouts (2 correct), 0 failed") {
+		t.Fatalf("solve: %q %v", out, err)
+	}
+	out, _, err = runCLI(t, solve...) // resumes: nothing left to do
+	if err != nil || !strings.Contains(out, "0 rollouts") {
+		t.Fatalf("resumed solve: %q %v", out, err)
+	}
+	scored := filepath.Join(dir, "scored.jsonl")
+	out, _, err = runCLI(t, "verify", traj, "--out", scored, "--scorer", "exact")
+	if err != nil || !strings.Contains(out, "4 trajectories rescored, 0 labels changed") {
+		t.Fatalf("verify: %q %v", out, err)
+	}
+	rl, sft := filepath.Join(dir, "rl.jsonl"), filepath.Join(dir, "sft.jsonl")
+	out, _, err = runCLI(t, "filter", scored, "--tasks", taskFile, "--k", "2", "--rl-out", rl, "--sft-out", sft)
+	if err != nil || !strings.Contains(out, "0 of 2 tasks have a pass rate") || !strings.Contains(out, "2 correct of 4 trajectories") {
+		t.Fatalf("filter: %q %v", out, err)
+	}
+	data, _ := os.ReadFile(sft)
+	if strings.Count(string(data), "\n") != 2 || !strings.Contains(string(data), `"tool_calls"`) {
+		t.Fatalf("SFT file: %s", data)
+	}
+	var ue *usageError
+	if _, _, err := runCLI(t, "solve", taskFile, "--out", traj); !errors.As(err, &ue) {
+		t.Fatalf("solve without a model: %v", err)
+	}
+}

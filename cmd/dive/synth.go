@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -47,7 +46,7 @@ func synthCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *minTools <= 0 || *maxTools < *minTools:
 		return usagef("want 0 < --min-tools <= --max-tools")
 	}
-	reg, _, started, err := loadRegistry(registryOptions{callTimeout: 30 * time.Second, sandbox: "off", log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	reg, _, started, err := loadRegistry(registryOptions{callTimeout: 30 * time.Second, sandbox: "off", log: discardLogger()})
 	if err != nil {
 		return err
 	}

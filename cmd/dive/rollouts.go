@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/dive-env/dive/env"
+	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/synth"
+	"github.com/dive-env/dive/tasks"
+)
+
+// readTrajectories reads a trajectory JSONL file; a torn last line (a crash
+// mid-write) is skipped.
+func readTrajectories(path string) ([]env.Trajectory, error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []env.Trajectory
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		var t env.Trajectory
+		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
+			continue // torn or foreign line
+		}
+		out = append(out, t)
+	}
+	return out, sc.Err()
+}
+
+func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("solve", "dive solve [TASKS...] --llm-url URL --llm-model M --out TRAJ.jsonl [--k 1]", stderr)
+	url := fs.String("llm-url", os.Getenv("DIVE_SYNTH_URL"), "OpenAI-compatible base URL of the teacher (key from $DIVE_SYNTH_API_KEY or $OPENAI_API_KEY)")
+	model := fs.String("llm-model", os.Getenv("DIVE_SYNTH_MODEL"), "teacher model")
+	out := fs.String("out", "", "trajectories to append (the server's trajectory format)")
+	k := fs.Int("k", 1, "rollouts per task (pass@k)")
+	split := fs.String("split", "", "only tasks of this split")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" || *url == "" || *model == "" || *k <= 0 {
+		return usagef("solve needs --out, --llm-url, --llm-model and --k ≥ 1")
+	}
+	reg, _, started, err := loadRegistry(registryOptions{callTimeout: 30 * time.Second, sandbox: "auto", log: discardLogger()})
+	if err != nil {
+		return err
+	}
+	defer started.Close()
+	ts, problems, err := loadTasks(files, reg)
+	if err != nil {
+		printProblems(stderr, problems)
+		return err
+	}
+	set, err := tasks.NewSet(ts)
+	if err != nil {
+		return err
+	}
+	done, err := readTrajectories(*out)
+	if err != nil {
+		return err
+	}
+	have := map[string]int{}
+	for _, t := range done {
+		have[t.TaskID]++
+	}
+	rec, err := env.OpenRecorder(*out)
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	eng, err := env.NewEngine(env.DefaultEngineConfig(), set, reg, reward.NewRegistry(), rec, discardLogger())
+	if err != nil {
+		return err
+	}
+	key := os.Getenv("DIVE_SYNTH_API_KEY")
+	if key == "" {
+		key = os.Getenv("OPENAI_API_KEY")
+	}
+	s, err := synth.NewSolver(*url, *model, key, eng, nil)
+	if err != nil {
+		return err
+	}
+	correct, rolled, failed := 0, 0, 0
+	for _, t := range set.Filter(tasks.Filter{Split: *split}) {
+		for i := have[t.ID]; i < *k; i++ { // resume: rollouts already recorded count
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			step, err := s.Rollout(ctx, t.ID)
+			if err != nil {
+				failed++
+				fmt.Fprintln(stderr, err)
+				continue
+			}
+			rolled++
+			if step.Reward != nil && step.Reward.Label == reward.Correct {
+				correct++
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "%s: %d rollouts (%d correct), %d failed\n", *out, rolled, correct, failed)
+	return nil
+}
+
+func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("verify", "dive verify TRAJ.jsonl --out SCORED.jsonl [--judge-url ...]", stderr)
+	out := fs.String("out", "", "trajectories with their rewards recomputed")
+	scorer := fs.String("scorer", "", "scorer (default: match, or match+judge with a judge)")
+	scoring := addScoringFlags(fs)
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 || *out == "" {
+		return usagef("verify needs one trajectory file and --out")
+	}
+	reg, err := scoring.registry(nil)
+	if err != nil {
+		return err
+	}
+	if *scorer != "" {
+		if err := reg.SetDefault(*scorer); err != nil {
+			return usagef("%v (have %v)", err, reg.Names())
+		}
+	}
+	trajs, err := readTrajectories(files[0])
+	if err != nil {
+		return err
+	}
+	var buf []byte
+	changed := 0
+	for _, t := range trajs {
+		final := ""
+		for i := len(t.Messages) - 1; i >= 0; i-- {
+			if t.Messages[i].Role == "assistant" {
+				final = string(t.Messages[i].Content)
+				break
+			}
+		}
+		task := &tasks.Task{ID: t.TaskID, GroundTruth: t.GroundTruth}
+		for _, m := range t.Messages {
+			if m.Role == "user" {
+				task.Question = string(m.Content)
+				break
+			}
+		}
+		res, err := reg.Score(ctx, task, final)
+		if err != nil {
+			res = reward.Failed("", err)
+		}
+		if t.Reward == nil || t.Reward.Label != res.Label {
+			changed++
+		}
+		t.Reward = &res
+		line, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	if err := writeFileAtomic(*out, buf); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d trajectories rescored, %d labels changed\n", *out, len(trajs), changed)
+	return nil
+}
+
+func filterCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("filter", "dive filter TRAJ.jsonl [--tasks FILE] [--rl-out TASKS.jsonl] [--sft-out SFT.jsonl] [--k 4 --min-pass 0.1 --max-pass 0.9]", stderr)
+	taskFile := fs.String("tasks", "", "the task file the trajectories came from (default: the embedded set)")
+	rlOut := fs.String("rl-out", "", "tasks solved sometimes but not always (pass@k filter)")
+	sftOut := fs.String("sft-out", "", "correct trajectories in OpenAI messages format (rejection sampling)")
+	k := fs.Int("k", 1, "fewest rollouts a task needs to be judged")
+	minPass := fs.Float64("min-pass", 0.01, "lowest pass rate kept for RL")
+	maxPass := fs.Float64("max-pass", 0.99, "highest pass rate kept for RL")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 || (*rlOut == "" && *sftOut == "") || *minPass > *maxPass {
+		return usagef("filter needs one trajectory file, --rl-out and/or --sft-out, and --min-pass ≤ --max-pass")
+	}
+	trajs, err := readTrajectories(files[0])
+	if err != nil {
+		return err
+	}
+	if *rlOut != "" {
+		var from []string
+		if *taskFile != "" {
+			from = []string{*taskFile}
+		}
+		ts, problems, err := loadTasks(from, nil)
+		if err != nil {
+			printProblems(stderr, problems)
+			return err
+		}
+		kept := synth.FilterRL(ts, trajs, *k, *minPass, *maxPass)
+		data, err := synth.WriteJSONL(kept)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(*rlOut, data); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %d of %d tasks have a pass rate in [%g, %g] over ≥ %d rollouts\n", *rlOut, len(kept), len(ts), *minPass, *maxPass, *k)
+	}
+	if *sftOut != "" {
+		ex := synth.FilterSFT(trajs)
+		var buf []byte
+		for _, e := range ex {
+			line, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			buf = append(append(buf, line...), '\n')
+		}
+		if err := writeFileAtomic(*sftOut, buf); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: %d correct of %d trajectories\n", *sftOut, len(ex), len(trajs))
+	}
+	return nil
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

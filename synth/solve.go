@@ -1,0 +1,147 @@
+package synth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/dive-env/dive/env"
+	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/tasks"
+)
+
+// Solver rolls a teacher model out on tasks through the same episode
+// machinery as the server (same tools, limits and rewards); with a
+// recorder on the engine, every episode becomes a trajectory.
+type Solver struct {
+	client  *openai.Client
+	model   string
+	engine  *env.Engine
+	timeout time.Duration
+}
+
+// NewSolver returns a solver for an OpenAI-compatible endpoint.
+func NewSolver(baseURL, model, apiKey string, engine *env.Engine, httpClient *http.Client) (*Solver, error) {
+	if baseURL == "" || model == "" {
+		return nil, errors.New("solve needs a base URL and a model")
+	}
+	oc := openai.DefaultConfig(apiKey)
+	oc.BaseURL = strings.TrimRight(baseURL, "/")
+	if httpClient != nil {
+		oc.HTTPClient = httpClient
+	}
+	return &Solver{client: openai.NewClientWithConfig(oc), model: model, engine: engine, timeout: 120 * time.Second}, nil
+}
+
+func toOpenAI(m env.Message) openai.ChatCompletionMessage {
+	out := openai.ChatCompletionMessage{Role: m.Role, Content: string(m.Content), ToolCallID: m.ToolCallID, Name: m.Name}
+	for _, tc := range m.ToolCalls {
+		out.ToolCalls = append(out.ToolCalls, openai.ToolCall{ID: tc.ID, Type: openai.ToolTypeFunction,
+			Function: openai.FunctionCall{Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)}})
+	}
+	return out
+}
+
+// Rollout plays one episode of a task and returns its final step (with the reward).
+func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, error) {
+	r, perr := s.engine.Reset(ctx, env.ResetParams{TaskID: taskID})
+	if perr != nil {
+		return nil, fmt.Errorf("reset %s: %s", taskID, perr.Message)
+	}
+	var msgs []openai.ChatCompletionMessage
+	for _, m := range r.Messages {
+		msgs = append(msgs, toOpenAI(m))
+	}
+	var tools []openai.Tool
+	for _, t := range r.Tools {
+		params, _ := json.Marshal(t.Function.Parameters)
+		tools = append(tools, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
+			Name: t.Function.Name, Description: t.Function.Description, Parameters: json.RawMessage(params)}})
+	}
+	for {
+		cctx, cancel := context.WithTimeout(ctx, s.timeout)
+		resp, err := s.client.CreateChatCompletion(cctx, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools})
+		cancel()
+		if err != nil {
+			_, _ = s.engine.Close(r.Episode)
+			return nil, fmt.Errorf("%s: chat completion: %w", taskID, err)
+		}
+		if len(resp.Choices) == 0 {
+			return nil, fmt.Errorf("%s: chat completion without choices", taskID)
+		}
+		am := resp.Choices[0].Message
+		msg := env.Message{Role: "assistant", Content: env.Content(am.Content)}
+		for _, tc := range am.ToolCalls {
+			msg.ToolCalls = append(msg.ToolCalls, env.ToolCall{ID: tc.ID, Type: "function",
+				Function: env.FunctionCall{Name: tc.Function.Name, Arguments: env.Arguments(tc.Function.Arguments)}})
+		}
+		step, perr := s.engine.Step(ctx, env.StepParams{Episode: r.Episode, Message: &msg})
+		if perr != nil {
+			return nil, fmt.Errorf("%s: step: %s", taskID, perr.Message)
+		}
+		msgs = append(msgs, toOpenAI(msg))
+		for _, m := range step.Messages {
+			msgs = append(msgs, toOpenAI(m))
+		}
+		if step.Done {
+			return step, nil
+		}
+	}
+}
+
+// PassRates groups trajectories by task: the fraction labelled correct.
+func PassRates(trajs []env.Trajectory) map[string][2]int {
+	out := map[string][2]int{}
+	for _, t := range trajs {
+		c := out[t.TaskID]
+		c[1]++
+		if t.Reward != nil && t.Reward.Label == reward.Correct {
+			c[0]++
+		}
+		out[t.TaskID] = c
+	}
+	return out
+}
+
+// FilterRL keeps the tasks a policy solves sometimes but not always: pass
+// rate within [minPass, maxPass] over at least minK rollouts (pass@k
+// filtering for the RL set).
+func FilterRL(ts []tasks.Task, trajs []env.Trajectory, minK int, minPass, maxPass float64) []tasks.Task {
+	rates := PassRates(trajs)
+	var out []tasks.Task
+	for _, t := range ts {
+		c, ok := rates[t.ID]
+		if !ok || c[1] < minK {
+			continue
+		}
+		p := float64(c[0]) / float64(c[1])
+		if p >= minPass && p <= maxPass {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// SFTExample is a correct trajectory in OpenAI messages format.
+type SFTExample struct {
+	TaskID   string           `json:"task_id"`
+	Messages []env.Message    `json:"messages"`
+	Tools    []env.ToolSchema `json:"tools"`
+}
+
+// FilterSFT keeps the correct trajectories (rejection sampling for SFT).
+func FilterSFT(trajs []env.Trajectory) []SFTExample {
+	var out []SFTExample
+	for _, t := range trajs {
+		if t.Reward != nil && t.Reward.Label == reward.Correct {
+			out = append(out, SFTExample{TaskID: t.TaskID, Messages: t.Messages, Tools: t.Tools})
+		}
+	}
+	return out
+}
