@@ -13,6 +13,7 @@ import (
 	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/synth"
+	"github.com/dive-env/dive/synth/rollout"
 	"github.com/dive-env/dive/tasks"
 )
 
@@ -91,7 +92,7 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if key == "" {
 		key = os.Getenv("OPENAI_API_KEY")
 	}
-	s, err := synth.NewSolver(*url, *model, key, eng, nil)
+	s, err := rollout.NewSolver(*url, *model, key, eng, nil)
 	if err != nil {
 		return err
 	}
@@ -209,7 +210,7 @@ func filterCmd(_ context.Context, args []string, stdout, stderr io.Writer) error
 			printProblems(stderr, problems)
 			return err
 		}
-		kept := synth.FilterRL(ts, trajs, *k, *minPass, *maxPass)
+		kept := rollout.FilterRL(ts, trajs, *k, *minPass, *maxPass)
 		data, err := synth.WriteJSONL(kept)
 		if err != nil {
 			return err
@@ -220,7 +221,7 @@ func filterCmd(_ context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "%s: %d of %d tasks have a pass rate in [%g, %g] over ≥ %d rollouts\n", *rlOut, len(kept), len(ts), *minPass, *maxPass, *k)
 	}
 	if *sftOut != "" {
-		ex := synth.FilterSFT(trajs)
+		ex := rollout.FilterSFT(trajs)
 		var buf []byte
 		for _, e := range ex {
 			line, err := json.Marshal(e)

@@ -1,4 +1,7 @@
-package synth
+// Package rollout plays a teacher model on tasks through the episode
+// engine (dive solve) and filters the trajectories: pass@k for RL sets,
+// correct trajectories for SFT (dive filter).
+package rollout
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package synth
+package rollout
 
 import (
 	"bufio"
@@ -9,6 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/dive-env/dive/toolexec"
+	"github.com/dive-env/dive/toolexec/builtin"
 
 	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/reward"
@@ -37,8 +40,13 @@ func fakeTeacher(t *testing.T) *httptest.Server {
 	return srv
 }
 
+const tCalc = "general.math.calculator"
+
 func TestSolveAndFilter(t *testing.T) {
-	reg := pool(t)
+	reg, err := builtin.NewRegistry(toolexec.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := []tasks.Task{
 		{ID: "right", Question: "What is 17 times 23?", GroundTruth: "391", Tools: []string{tCalc}},
 		{ID: "wrong", Question: "What is 17 times 23, plus 9?", GroundTruth: "400", Tools: []string{tCalc}},
