@@ -25,6 +25,8 @@ type LLMConfig struct {
 	Rounds                 int           // default 3
 	Steps                  int           // tool-calling turns per round, default 5
 	Timeout                time.Duration // per request, default 120 s
+	Retries                int           // more attempts after a timeout, 429 or 5xx (default 4)
+	Backoff                time.Duration // first wait between attempts, doubled each time (default 1 s)
 	HTTPClient             *http.Client
 }
 
@@ -66,6 +68,14 @@ func NewLLMGenerator(cfg LLMConfig, reg *toolexec.Registry) (*LLMGenerator, erro
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 120 * time.Second
 	}
+	if cfg.Retries == 0 {
+		cfg.Retries = 4
+	} else if cfg.Retries < 0 {
+		cfg.Retries = 0
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = time.Second
+	}
 	oc := openai.DefaultConfig(cfg.APIKey)
 	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.HTTPClient != nil {
@@ -75,10 +85,8 @@ func NewLLMGenerator(cfg LLMConfig, reg *toolexec.Registry) (*LLMGenerator, erro
 }
 
 func (g *LLMGenerator) chat(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
-	cctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
-	defer cancel()
 	req.Model = g.cfg.Model
-	resp, err := g.client.CreateChatCompletion(cctx, req)
+	resp, err := ChatWithRetry(ctx, g.client, req, g.cfg.Timeout, g.cfg.Retries, g.cfg.Backoff)
 	if err != nil {
 		return resp, fmt.Errorf("chat completion: %w", err)
 	}

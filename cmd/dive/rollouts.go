@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dive-env/dive/env"
@@ -50,12 +52,13 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "", "trajectories to append (the server's trajectory format)")
 	k := fs.Int("k", 1, "rollouts per task (pass@k)")
 	split := fs.String("split", "", "only tasks of this split")
+	workers := fs.Int("workers", 4, "rollouts in flight at once")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if *out == "" || *url == "" || *model == "" || *k <= 0 {
-		return usagef("solve needs --out, --llm-url, --llm-model and --k ≥ 1")
+	if *out == "" || *url == "" || *model == "" || *k <= 0 || *workers <= 0 {
+		return usagef("solve needs --out, --llm-url, --llm-model, --k ≥ 1 and --workers ≥ 1")
 	}
 	reg, _, started, err := loadRegistry(registryOptions{callTimeout: 30 * time.Second, sandbox: "auto", log: discardLogger()})
 	if err != nil {
@@ -96,25 +99,49 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	correct, rolled, failed := 0, 0, 0
+	var jobs []string
 	for _, t := range set.Filter(tasks.Filter{Split: *split}) {
 		for i := have[t.ID]; i < *k; i++ { // resume: rollouts already recorded count
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			step, err := s.Rollout(ctx, t.ID)
-			if err != nil {
-				failed++
-				fmt.Fprintln(stderr, err)
-				continue
-			}
-			rolled++
-			if step.Reward != nil && step.Reward.Label == reward.Correct {
-				correct++
-			}
+			jobs = append(jobs, t.ID)
 		}
 	}
-	fmt.Fprintf(stdout, "%s: %d rollouts (%d correct), %d failed\n", *out, rolled, correct, failed)
+	var correct, rolled, failed atomic.Int64
+	prog := newProgress(stderr, "solve", len(jobs))
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for w := 0; w < min(*workers, max(1, len(jobs))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				step, err := s.Rollout(ctx, id)
+				if err != nil {
+					failed.Add(1)
+					fmt.Fprintln(stderr, err)
+				} else {
+					rolled.Add(1)
+					if step.Reward != nil && step.Reward.Label == reward.Correct {
+						correct.Add(1)
+					}
+				}
+				prog.add()
+			}
+		}()
+	}
+feed:
+	for _, id := range jobs {
+		select {
+		case next <- id:
+		case <-ctx.Done():
+			break feed // Ctrl-C: finished rollouts are already whole lines in --out
+		}
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	fmt.Fprintf(stdout, "%s: %d rollouts (%d correct), %d failed\n", *out, rolled.Load(), correct.Load(), failed.Load())
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/dive-env/dive/synth"
 	"github.com/dive-env/dive/tasks"
@@ -18,7 +19,7 @@ import (
 // llmSynthFlags configure `dive synth --generator llm`.
 type llmSynthFlags struct {
 	url, model, domain, seeds, exemplars string
-	rounds, steps                        int
+	rounds, steps, workers               int
 }
 
 // readLines reads non-empty lines; JSONL lines with a "question" give it.
@@ -109,40 +110,69 @@ func runLLMSynth(ctx context.Context, reg *toolexec.Registry, f llmSynthFlags, c
 	}
 	defer file.Close()
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
-	made, failed, skipped := 0, 0, 0
+	type job struct {
+		id, domain, topic string
+		toolset           []*toolexec.Tool
+		exemplars         []string
+	}
+	// Every draw happens in order, done ids included, so a resumed run makes the same tasks.
+	var jobs []job
+	skipped := 0
 	for i := 0; i < count; i++ {
-		// Every draw happens even for done ids, so a resumed run makes the same tasks.
 		domain := domains[i%len(domains)]
-		topic := seeds[domain][rng.IntN(len(seeds[domain]))]
-		toolset := synth.SampleToolset(reg, domain, minTools+rng.IntN(maxTools-minTools+1), rng)
-		var ex []string
+		j := job{id: fmt.Sprintf("dive-llm-%s-%d", domain, i+1), domain: domain, topic: seeds[domain][rng.IntN(len(seeds[domain]))],
+			toolset: synth.SampleToolset(reg, domain, minTools+rng.IntN(maxTools-minTools+1), rng)}
 		if len(exemplars) > 0 {
 			for k := 0; k < 3+rng.IntN(3); k++ {
-				ex = append(ex, exemplars[rng.IntN(len(exemplars))])
+				j.exemplars = append(j.exemplars, exemplars[rng.IntN(len(exemplars))])
 			}
 		}
-		id := fmt.Sprintf("dive-llm-%s-%d", domain, i+1)
-		if done[id] {
+		if done[j.id] {
 			skipped++
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			break
+		jobs = append(jobs, j)
+	}
+	var mu sync.Mutex // guards file writes and the counters
+	made, failed := 0, 0
+	var writeErr error
+	prog := newProgress(stderr, "synth", len(jobs))
+	next := make(chan job)
+	var wg sync.WaitGroup
+	for w := 0; w < min(max(1, f.workers), max(1, len(jobs))); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				res, err := g.Make(ctx, j.id, j.domain, j.topic, j.toolset, j.exemplars)
+				mu.Lock()
+				if err != nil {
+					failed++
+					fmt.Fprintf(stderr, "%s: %v\n", j.id, err)
+				} else if line, err := json.Marshal(res.Task); err != nil {
+					writeErr = err
+				} else if _, err := file.Write(append(line, '\n')); err != nil { // one write per task: lines stay whole
+					writeErr = fmt.Errorf("write %s: %w", out, err)
+				} else {
+					made++
+				}
+				mu.Unlock()
+				prog.add()
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case next <- j:
+		case <-ctx.Done():
+			break feed
 		}
-		res, err := g.Make(ctx, id, domain, topic, toolset, ex)
-		if err != nil {
-			failed++
-			fmt.Fprintf(stderr, "%s: %v\n", id, err)
-			continue
-		}
-		line, err := json.Marshal(res.Task)
-		if err != nil {
-			return err
-		}
-		if _, err := file.Write(append(line, '\n')); err != nil {
-			return fmt.Errorf("write %s: %w", out, err)
-		}
-		made++
+	}
+	close(next)
+	wg.Wait()
+	if writeErr != nil {
+		return writeErr
 	}
 	fmt.Fprintf(stdout, "%s: made %d, failed %d, already done %d\n", out, made, failed, skipped)
 	if made == 0 && failed > 0 {

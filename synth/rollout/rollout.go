@@ -16,6 +16,7 @@ import (
 
 	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/reward"
+	"github.com/dive-env/dive/synth"
 	"github.com/dive-env/dive/tasks"
 )
 
@@ -68,9 +69,7 @@ func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, e
 			Name: t.Function.Name, Description: t.Function.Description, Parameters: json.RawMessage(params)}})
 	}
 	for {
-		cctx, cancel := context.WithTimeout(ctx, s.timeout)
-		resp, err := s.client.CreateChatCompletion(cctx, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools})
-		cancel()
+		resp, err := synth.ChatWithRetry(ctx, s.client, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools}, s.timeout, 4, time.Second)
 		if err != nil {
 			_, _ = s.engine.Close(r.Episode)
 			return nil, fmt.Errorf("%s: chat completion: %w", taskID, err)
