@@ -23,6 +23,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/dive-env/dive/internal/defaults"
+	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
@@ -296,12 +297,16 @@ func (s *syncBuffer) String() string {
 
 // TestServe starts `dive serve` with no configuration but a free port, plays
 // one episode, then stops it the way SIGTERM does.
-func TestServe(t *testing.T) {
+// startServe runs `dive serve` with args on a free loopback port and returns
+// its address and a stop function that checks it stopped cleanly.
+func startServe(t *testing.T, args ...string) (string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	var logs syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, io.Discard, &logs) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, &logs)
+	}()
 	addrRE := regexp.MustCompile(`url=ws://([0-9.:]+)/v1/env`)
 	var addr string
 	for deadline := time.Now().Add(10 * time.Second); addr == ""; time.Sleep(10 * time.Millisecond) {
@@ -309,9 +314,29 @@ func TestServe(t *testing.T) {
 			addr = m[1]
 		}
 		if time.Now().After(deadline) {
+			cancel()
 			t.Fatalf("server did not start: %s", logs.String())
 		}
 	}
+	return addr, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("serve returned %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		if !strings.Contains(logs.String(), "dive stopped cleanly") {
+			t.Fatalf("logs: %s", logs.String())
+		}
+	}
+}
+
+func TestServe(t *testing.T) {
+	addr, stop := startServe(t)
 	resp, err := http.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -333,18 +358,7 @@ func TestServe(t *testing.T) {
 	if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
 		t.Fatalf("reset: %v %v", reply, err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve returned %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
-	}
-	if !strings.Contains(logs.String(), "dive stopped cleanly") {
-		t.Fatalf("logs: %s", logs.String())
-	}
+	stop()
 }
 
 func TestServeRefusesBadTasks(t *testing.T) {
@@ -490,24 +504,7 @@ func TestReportCommand(t *testing.T) {
 // dive synth --generator llm against a loopback OpenAI-compatible model that
 // calls the calculator: tasks are appended, and a second run resumes.
 func TestSynthLLMCommand(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Messages []map[string]any `json:"messages"`
-			Tools    []any            `json:"tools"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		last := req.Messages[len(req.Messages)-1]
-		message := map[string]any{"role": "assistant", "content": `{"question": "What is 6 times 7?", "answer": "42", "reasoning": "calculator"}`}
-		if len(req.Tools) > 0 && last["role"] == "user" {
-			message = map[string]any{"role": "assistant", "content": "", "tool_calls": []any{map[string]any{"id": "c1", "type": "function",
-				"function": map[string]any{"name": "calculator", "arguments": `{"expression": "6 * 7"}`}}}}
-		} else if len(req.Tools) > 0 {
-			message = map[string]any{"role": "assistant", "content": "It is 42."}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"id": "x", "object": "chat.completion", "created": 1, "model": "m",
-			"choices": []any{map[string]any{"index": 0, "message": message, "finish_reason": "stop"}}, "usage": map[string]any{"total_tokens": 3}})
-	}))
+	srv := httptest.NewServer(fakeGenerator())
 	defer srv.Close()
 	path := filepath.Join(t.TempDir(), "llm.jsonl")
 	args := []string{"synth", "--generator", "llm", "--llm-url", srv.URL + "/v1", "--llm-model", "m", "--domain", "general",
@@ -576,4 +573,80 @@ func TestSolveVerifyFilter(t *testing.T) {
 	if _, _, err := runCLI(t, "solve", taskFile, "--out", traj); !errors.As(err, &ue) {
 		t.Fatalf("solve without a model: %v", err)
 	}
+}
+
+// fakeGenerator is a loopback OpenAI-compatible model for the LLM
+// generator: with tools it calls the calculator, then summarizes; without
+// (derivation) it writes the question and answer.
+func fakeGenerator() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []map[string]any `json:"messages"`
+			Tools    []any            `json:"tools"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		last := req.Messages[len(req.Messages)-1]
+		message := map[string]any{"role": "assistant", "content": `{"question": "What is 6 times 7?", "answer": "42", "reasoning": "calculator"}`}
+		if len(req.Tools) > 0 && last["role"] == "user" {
+			message = map[string]any{"role": "assistant", "content": "", "tool_calls": []any{map[string]any{"id": "c1", "type": "function",
+				"function": map[string]any{"name": "calculator", "arguments": `{"expression": "6 * 7"}`}}}}
+		} else if len(req.Tools) > 0 {
+			message = map[string]any{"role": "assistant", "content": "It is 42."}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+			"choices": []any{map[string]any{"index": 0, "message": message, "finish_reason": "stop"}}, "usage": map[string]any{"total_tokens": 3}})
+	})
+}
+
+// The whole path: tasks from both generators (the LLM one against a loopback
+// model with tool calls) → task files → dive serve → episodes → rewards.
+func TestSynthToServe(t *testing.T) {
+	dir := t.TempDir()
+	offline, llm := filepath.Join(dir, "offline.jsonl"), filepath.Join(dir, "llm.jsonl")
+	if _, _, err := runCLI(t, "synth", "--count", "25", "--out", offline); err != nil {
+		t.Fatal(err)
+	}
+	model := httptest.NewServer(fakeGenerator())
+	defer model.Close()
+	if _, _, err := runCLI(t, "synth", "--generator", "llm", "--llm-url", model.URL+"/v1", "--llm-model", "m", "--domain", "general",
+		"--count", "1", "--rounds", "1", "--min-tools", "50", "--max-tools", "50", "--out", llm); err != nil {
+		t.Fatal(err)
+	}
+	var picked []tasks.Task
+	for _, f := range []string{offline, llm} {
+		ts, problems, err := tasks.ReadFile(f)
+		if err != nil || len(problems) > 0 || len(ts) == 0 {
+			t.Fatalf("%s: %v %v", f, err, problems)
+		}
+		picked = append(picked, ts[0], ts[len(ts)-1])
+	}
+	addr, stop := startServe(t, "--tasks", offline, "--tasks", llm, "--sandbox", "off")
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/v1/env", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range picked {
+		var reply struct {
+			Result map[string]any `json:"result"`
+			Error  any            `json:"error"`
+		}
+		ws.WriteJSON(map[string]any{"id": 2 * i, "op": "reset", "params": map[string]any{"task_id": task.ID}})
+		if err := ws.ReadJSON(&reply); err != nil || reply.Result == nil {
+			t.Fatalf("reset %s: %v %v", task.ID, reply.Error, err)
+		}
+		ep := reply.Result["episode"]
+		ws.WriteJSON(map[string]any{"id": 2*i + 1, "op": "step", "params": map[string]any{"episode": ep,
+			"message": map[string]any{"role": "assistant", "content": "<answer>" + task.GroundTruth + "</answer>"}}})
+		reply.Result = nil
+		if err := ws.ReadJSON(&reply); err != nil || reply.Result == nil {
+			t.Fatalf("step %s: %v %v", task.ID, reply.Error, err)
+		}
+		rw, _ := reply.Result["reward"].(map[string]any)
+		if reply.Result["done"] != true || rw["score"] != 1.0 {
+			t.Fatalf("%s: %v", task.ID, reply.Result)
+		}
+	}
+	ws.Close()
+	stop()
 }
