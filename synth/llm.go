@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/dive-env/dive/tasks"
@@ -27,6 +29,7 @@ type LLMConfig struct {
 	Timeout                time.Duration // per request, default 120 s
 	Retries                int           // more attempts after a timeout, 429 or 5xx (default 4)
 	Backoff                time.Duration // first wait between attempts, doubled each time (default 1 s)
+	RequestsPerSecond      float64       // client-side rate limit over all workers; 0 for none
 	HTTPClient             *http.Client
 }
 
@@ -52,6 +55,7 @@ type LLMGenerator struct {
 	cfg    LLMConfig
 	client *openai.Client
 	reg    *toolexec.Registry
+	limit  *rate.Limiter
 }
 
 // NewLLMGenerator returns a generator over the tools of reg.
@@ -81,12 +85,16 @@ func NewLLMGenerator(cfg LLMConfig, reg *toolexec.Registry) (*LLMGenerator, erro
 	if cfg.HTTPClient != nil {
 		oc.HTTPClient = cfg.HTTPClient
 	}
-	return &LLMGenerator{cfg: cfg, client: openai.NewClientWithConfig(oc), reg: reg}, nil
+	g := &LLMGenerator{cfg: cfg, client: openai.NewClientWithConfig(oc), reg: reg}
+	if cfg.RequestsPerSecond > 0 {
+		g.limit = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), 1)
+	}
+	return g, nil
 }
 
 func (g *LLMGenerator) chat(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	req.Model = g.cfg.Model
-	resp, err := ChatWithRetry(ctx, g.client, req, g.cfg.Timeout, g.cfg.Retries, g.cfg.Backoff)
+	resp, err := ChatWithRetry(ctx, g.client, req, g.cfg.Timeout, g.cfg.Retries, g.cfg.Backoff, g.limit)
 	if err != nil {
 		return resp, fmt.Errorf("chat completion: %w", err)
 	}

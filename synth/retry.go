@@ -6,15 +6,23 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	openai "github.com/sashabaranov/go-openai"
 )
 
 // ChatWithRetry calls the chat-completions endpoint, retrying timeouts,
 // 429 and 5xx answers and connection errors up to retries more times,
-// waiting backoff, doubled each time (at most 30 s). timeout bounds each attempt.
-func ChatWithRetry(ctx context.Context, c *openai.Client, req openai.ChatCompletionRequest, timeout time.Duration, retries int, backoff time.Duration) (openai.ChatCompletionResponse, error) {
+// waiting backoff, doubled each time (at most 30 s). timeout bounds each
+// attempt; limit (nil for none) paces every attempt.
+func ChatWithRetry(ctx context.Context, c *openai.Client, req openai.ChatCompletionRequest, timeout time.Duration, retries int, backoff time.Duration, limit *rate.Limiter) (openai.ChatCompletionResponse, error) {
 	var last error
 	for attempt := 0; attempt <= retries; attempt++ {
+		if limit != nil {
+			if err := limit.Wait(ctx); err != nil {
+				return openai.ChatCompletionResponse{}, err
+			}
+		}
 		if attempt > 0 {
 			select {
 			case <-time.After(backoff):

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -44,14 +46,14 @@ func TestChatWithRetry(t *testing.T) {
 	cfg.BaseURL = srv.URL + "/v1"
 	c := openai.NewClientWithConfig(cfg)
 	req := openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
-	resp, err := ChatWithRetry(context.Background(), c, req, time.Second, 3, time.Millisecond)
+	resp, err := ChatWithRetry(context.Background(), c, req, time.Second, 3, time.Millisecond, rate.NewLimiter(rate.Limit(1000), 1))
 	if err != nil || resp.Choices[0].Message.Content != "ok" || n.Load() != 3 {
 		t.Fatalf("after a 503 and a 429: %v, %d requests", err, n.Load())
 	}
 	cfg.BaseURL = srv.URL + "/bad"
 	bad := openai.NewClientWithConfig(cfg)
 	n.Store(10)
-	if _, err := ChatWithRetry(context.Background(), bad, req, time.Second, 3, time.Millisecond); err == nil || n.Load() != 11 {
+	if _, err := ChatWithRetry(context.Background(), bad, req, time.Second, 3, time.Millisecond, nil); err == nil || n.Load() != 11 {
 		t.Fatalf("a 400 is not retried: %v, %d requests", err, n.Load()-10)
 	}
 }

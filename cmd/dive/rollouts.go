@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/synth"
@@ -53,6 +55,7 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	k := fs.Int("k", 1, "rollouts per task (pass@k)")
 	split := fs.String("split", "", "only tasks of this split")
 	workers := fs.Int("workers", 4, "rollouts in flight at once")
+	rps := fs.Float64("rate", 0, "requests per second to the model at most, over all workers (0: no limit)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -98,6 +101,9 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	s, err := rollout.NewSolver(*url, *model, key, eng, nil)
 	if err != nil {
 		return err
+	}
+	if *rps > 0 {
+		s.Limit = rate.NewLimiter(rate.Limit(*rps), 1)
 	}
 	var jobs []string
 	for _, t := range set.Filter(tasks.Filter{Split: *split}) {

@@ -25,6 +25,7 @@ func synthCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&lf.rounds, "rounds", 3, "llm: evidence-collection and derivation rounds per task")
 	fs.IntVar(&lf.steps, "steps", 5, "llm: tool-calling turns per round")
 	fs.IntVar(&lf.workers, "workers", 4, "llm: tasks made at once")
+	fs.Float64Var(&lf.rps, "rate", 0, "llm: requests per second to the model at most, over all workers (0: no limit)")
 	count := fs.Int("count", 1000, "tasks to make")
 	out := fs.String("out", "", "task file to write (JSONL; dive serve --tasks FILE serves it)")
 	seed := fs.Uint64("seed", 2603, "random seed: a run is a function of the seed and the installed tools")

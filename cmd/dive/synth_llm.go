@@ -20,6 +20,7 @@ import (
 type llmSynthFlags struct {
 	url, model, domain, seeds, exemplars string
 	rounds, steps, workers               int
+	rps                                  float64
 }
 
 // readLines reads non-empty lines; JSONL lines with a "question" give it.
@@ -70,7 +71,7 @@ func runLLMSynth(ctx context.Context, reg *toolexec.Registry, f llmSynthFlags, c
 	if key == "" {
 		key = os.Getenv("OPENAI_API_KEY")
 	}
-	g, err := synth.NewLLMGenerator(synth.LLMConfig{BaseURL: f.url, Model: f.model, APIKey: key, Rounds: f.rounds, Steps: f.steps}, reg)
+	g, err := synth.NewLLMGenerator(synth.LLMConfig{BaseURL: f.url, Model: f.model, APIKey: key, Rounds: f.rounds, Steps: f.steps, RequestsPerSecond: f.rps}, reg)
 	if err != nil {
 		return usagef("%v (--llm-url, --llm-model)", err)
 	}

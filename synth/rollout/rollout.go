@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/dive-env/dive/env"
@@ -28,6 +30,8 @@ type Solver struct {
 	model   string
 	engine  *env.Engine
 	timeout time.Duration
+	// Limit paces requests over all rollouts (nil: no limit).
+	Limit *rate.Limiter
 }
 
 // NewSolver returns a solver for an OpenAI-compatible endpoint.
@@ -69,7 +73,7 @@ func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, e
 			Name: t.Function.Name, Description: t.Function.Description, Parameters: json.RawMessage(params)}})
 	}
 	for {
-		resp, err := synth.ChatWithRetry(ctx, s.client, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools}, s.timeout, 4, time.Second)
+		resp, err := synth.ChatWithRetry(ctx, s.client, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools}, s.timeout, 4, time.Second, s.Limit)
 		if err != nil {
 			_, _ = s.engine.Close(r.Episode)
 			return nil, fmt.Errorf("%s: chat completion: %w", taskID, err)
