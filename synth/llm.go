@@ -115,6 +115,7 @@ func (g *LLMGenerator) Make(ctx context.Context, id, domain, seed string, toolse
 		tools = append(tools, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 			Name: t.Manifest.Name, Description: t.Manifest.Description, Parameters: json.RawMessage(t.Manifest.Parameters)}})
 	}
+	began := time.Now()
 	var evidence []Evidence
 	var history []map[string]string
 	question, answer := "", ""
@@ -186,7 +187,8 @@ func (g *LLMGenerator) Make(ctx context.Context, id, domain, seed string, toolse
 	}
 	seedJSON, _ := json.Marshal(seed)
 	return LLMTask{Task: tasks.Task{ID: id, Question: question, GroundTruth: answer, Tools: ids, Domain: domain, Seed: seedJSON, Evidence: evJSON,
-		Metadata: map[string]any{"generator": "synth/llm", "model": g.cfg.Model, "rounds": g.cfg.Rounds, "derivations": history, "tokens": used}},
+		Metadata: map[string]any{"generator": "synth/llm", "model": g.cfg.Model, "rounds": g.cfg.Rounds, "derivations": history, "tokens": used,
+			"seconds": time.Since(began).Seconds(), "tool_calls": len(evidence)}},
 		Rounds: g.cfg.Rounds, TokensUsed: used}, nil
 }
 
