@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/dive-env/dive/internal/checkdigit"
 )
 
 // recipe is a random walk over real tools that ends in a question whose
@@ -530,7 +532,7 @@ var recipes = []recipe{
 		for len(body) < 12 {
 			body += strconv.Itoa(w.rng.IntN(10))
 		}
-		isbn := body + isbnCheck13(body)
+		isbn := body + checkdigit.EAN13(body)
 		out, err := w.call(d, tISBN, map[string]any{"isbn": isbn})
 		if err != nil {
 			return err
@@ -548,7 +550,7 @@ var recipes = []recipe{
 		for i := 0; i < 7; i++ {
 			seven += strconv.Itoa(w.rng.IntN(10))
 		}
-		issn := seven[:4] + "-" + seven[4:] + issnCheck(seven)
+		issn := seven[:4] + "-" + seven[4:] + checkdigit.ISSN(seven)
 		out, err := w.call(d, tISSN, map[string]any{"issn": issn})
 		if err != nil {
 			return err
@@ -774,29 +776,4 @@ func reverseComplement(s string) string {
 		b[len(s)-1-i] = comp[s[i]]
 	}
 	return string(b)
-}
-
-func isbnCheck13(twelve string) string {
-	sum := 0
-	for i, c := range twelve {
-		wt := 1
-		if i%2 == 1 {
-			wt = 3
-		}
-		sum += wt * int(c-'0')
-	}
-	return strconv.Itoa((10 - sum%10) % 10)
-}
-
-func issnCheck(seven string) string {
-	sum := 0
-	for i, c := range seven {
-		sum += (8 - i) * int(c-'0')
-	}
-	switch c := (11 - sum%11) % 11; c {
-	case 10:
-		return "X"
-	default:
-		return strconv.Itoa(c)
-	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dive-env/dive/internal/checkdigit"
+
 	"golang.org/x/text/language"
 )
 
@@ -19,36 +21,6 @@ func compactID(s string) string {
 	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "\t", "").Replace(strings.TrimSpace(s)))
 }
 
-func allDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// luhnSum is the Luhn sum of digits whose last digit is a check digit.
-func luhnSum(digits string) int {
-	sum := 0
-	for i := 0; i < len(digits); i++ {
-		d := int(digits[len(digits)-1-i] - '0')
-		if i%2 == 1 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum
-}
-
-// luhnCheckDigit is the digit that makes payload+digit pass the Luhn test.
-func luhnCheckDigit(payload string) string {
-	return strconv.Itoa((10 - luhnSum(payload+"0")%10) % 10)
-}
-
 // checkError reports a wrong check digit.
 type checkError struct{ kind, got, want string }
 
@@ -59,51 +31,24 @@ func (e checkError) Error() string {
 // luhnValidate checks a number with a Luhn check digit (payment cards, IMEI, ...).
 func luhnValidate(s string) (map[string]any, error) {
 	n := compactID(s)
-	if !allDigits(n) || len(n) < 2 {
+	if !checkdigit.AllDigits(n) || len(n) < 2 {
 		return nil, fmt.Errorf("a Luhn number has two or more digits, not %q", s)
 	}
-	want := luhnCheckDigit(n[:len(n)-1])
+	want := checkdigit.Luhn(n[:len(n)-1])
 	return map[string]any{"number": n, "valid": want == n[len(n)-1:], "check_digit": n[len(n)-1:], "expected_check_digit": want,
-		"luhn_sum_mod_10": luhnSum(n) % 10}, nil
-}
-
-// issnCheck is the ISSN check character of seven digits (weights 8..2, mod 11).
-func issnCheck(seven string) string {
-	sum := 0
-	for i, c := range seven {
-		sum += (8 - i) * int(c-'0')
-	}
-	switch c := (11 - sum%11) % 11; c {
-	case 10:
-		return "X"
-	default:
-		return strconv.Itoa(c)
-	}
-}
-
-// ean13CheckDigit is the EAN-13 check digit of twelve digits.
-func ean13CheckDigit(twelve string) string {
-	sum := 0
-	for i, c := range twelve {
-		w := 1
-		if i%2 == 1 {
-			w = 3
-		}
-		sum += w * int(c-'0')
-	}
-	return strconv.Itoa((10 - sum%10) % 10)
+		"luhn_sum_mod_10": checkdigit.LuhnSum(n) % 10}, nil
 }
 
 func issnValidate(s string) (map[string]any, error) {
 	n := compactID(s)
-	if len(n) != 8 || !allDigits(n[:7]) || !(allDigits(n[7:]) || n[7] == 'X') {
+	if len(n) != 8 || !checkdigit.AllDigits(n[:7]) || !(checkdigit.AllDigits(n[7:]) || n[7] == 'X') {
 		return nil, fmt.Errorf("an ISSN is 7 digits and a check digit or X (e.g. 0028-0836), not %q", s)
 	}
-	if want := issnCheck(n[:7]); want != n[7:] {
+	if want := checkdigit.ISSN(n[:7]); want != n[7:] {
 		return nil, checkError{"ISSN", n[7:], want}
 	}
 	ean := "977" + n[:7] + "00"
-	return map[string]any{"issn": n[:4] + "-" + n[4:], "check_digit": n[7:], "ean13": ean + ean13CheckDigit(ean)}, nil
+	return map[string]any{"issn": n[:4] + "-" + n[4:], "check_digit": n[7:], "ean13": ean + checkdigit.EAN13(ean)}, nil
 }
 
 // orcidCheck is the ISO 7064 MOD 11-2 check character of fifteen digits.
@@ -126,7 +71,7 @@ func orcidValidate(s string) (map[string]any, error) {
 		t = strings.TrimPrefix(t, p)
 	}
 	n := compactID(t)
-	if len(n) != 16 || !allDigits(n[:15]) || !(allDigits(n[15:]) || n[15] == 'X') {
+	if len(n) != 16 || !checkdigit.AllDigits(n[:15]) || !(checkdigit.AllDigits(n[15:]) || n[15] == 'X') {
 		return nil, fmt.Errorf("an ORCID iD is 16 characters (15 digits and a digit or X, e.g. 0000-0002-1825-0097), not %q", s)
 	}
 	if want := orcidCheck(n[:15]); want != n[15:] {
@@ -280,7 +225,7 @@ func cusipValidate(s string) (map[string]any, error) {
 		return nil, fmt.Errorf("a CUSIP has 9 characters, not %q", s)
 	}
 	want, ok := cusipCheck(n[:8])
-	if !ok || !allDigits(n[8:]) {
+	if !ok || !checkdigit.AllDigits(n[8:]) {
 		return nil, fmt.Errorf("a CUSIP is letters, digits, *, @ or # and a check digit, not %q", s)
 	}
 	if want != n[8:] {
@@ -300,7 +245,7 @@ func isinCheck(eleven string) (string, bool) {
 		}
 		digits.WriteString(strconv.Itoa(v))
 	}
-	return luhnCheckDigit(digits.String()), true
+	return checkdigit.Luhn(digits.String()), true
 }
 
 // isinPrefixes are the non-country prefixes ISINs use: EU (European Union),
@@ -325,7 +270,7 @@ func isinCountry(code string) bool {
 
 func isinValidate(s string) (map[string]any, error) {
 	n := compactID(s)
-	if len(n) != 12 || n[0] < 'A' || n[0] > 'Z' || n[1] < 'A' || n[1] > 'Z' || !allDigits(n[11:]) {
+	if len(n) != 12 || n[0] < 'A' || n[0] > 'Z' || n[1] < 'A' || n[1] > 'Z' || !checkdigit.AllDigits(n[11:]) {
 		return nil, fmt.Errorf("an ISIN is a two-letter country code, nine letters or digits and a check digit (e.g. US0378331005), not %q", s)
 	}
 	if !isinCountry(n[:2]) {
@@ -349,12 +294,12 @@ func isinValidate(s string) (map[string]any, error) {
 
 func npiValidate(s string) (map[string]any, error) {
 	n := compactID(s)
-	if len(n) != 10 || !allDigits(n) || (n[0] != '1' && n[0] != '2') {
+	if len(n) != 10 || !checkdigit.AllDigits(n) || (n[0] != '1' && n[0] != '2') {
 		return nil, fmt.Errorf("an NPI is 10 digits starting with 1 or 2, not %q", s)
 	}
 	// The check digit is the Luhn digit of the number prefixed by 80840
 	// (the ISO 7812 card issuer prefix of US health applications).
-	if want := luhnCheckDigit("80840" + n[:9]); want != n[9:] {
+	if want := checkdigit.Luhn("80840" + n[:9]); want != n[9:] {
 		return nil, checkError{"NPI", n[9:], want}
 	}
 	return map[string]any{"npi": n, "check_digit": n[9:]}, nil

@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/dive-env/dive/internal/checkdigit"
+
 	"github.com/dive-env/dive/toolexec"
 )
 
@@ -111,9 +113,9 @@ func TestIdentifiersAgreeWithPythonStdnum(t *testing.T) {
 			c, _ := cusipCheck(p)
 			return p + c
 		},
-		"issn":  func() string { p := chars(digits, 7); return p + issnCheck(p) },
+		"issn":  func() string { p := chars(digits, 7); return p + checkdigit.ISSN(p) },
 		"orcid": func() string { p := chars(digits, 15); return p + orcidCheck(p) },
-		"luhn":  func() string { p := chars(digits, 5+rng.IntN(15)); return p + luhnCheckDigit(p) },
+		"luhn":  func() string { p := chars(digits, 5+rng.IntN(15)); return p + checkdigit.Luhn(p) },
 		"casrn": func() string {
 			body := chars("123456789", 1) + chars(digits, 1+rng.IntN(6)) + chars(digits, 2)
 			sum := 0

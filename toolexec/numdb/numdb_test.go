@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dive-env/dive/internal/checkdigit"
+
 	"github.com/dive-env/dive/toolexec"
 )
 
@@ -147,10 +149,10 @@ func conformanceInputs(d *Databases) map[string][]string {
 	in := map[string][]string{}
 	for i := 0; i < 400; i++ {
 		twelve := []string{"978", "979"}[i%2] + digits(9)
-		n := twelve + ean13Check(twelve)
+		n := twelve + checkdigit.EAN13(twelve)
 		in["isbn"] = append(in["isbn"], n)
 		if i%2 == 0 {
-			in["isbn"] = append(in["isbn"], n[3:12]+isbn10Check(n[3:12]))
+			in["isbn"] = append(in["isbn"], n[3:12]+checkdigit.ISBN10(n[3:12]))
 		}
 		if i%10 == 0 {
 			in["isbn"] = append(in["isbn"], n[:12]+string('0'+(n[12]-'0'+1)%10))

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dive-env/dive/internal/checkdigit"
+
 	"github.com/dive-env/dive/toolexec"
 )
 
@@ -91,40 +93,6 @@ func compact(s string) string {
 	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "", ".", "", "\t", "").Replace(strings.TrimSpace(s)))
 }
 
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// isbn10Check is the ISBN-10 check character of nine digits.
-func isbn10Check(nine string) string {
-	sum := 0
-	for i, c := range nine {
-		sum += (i + 1) * int(c-'0')
-	}
-	if sum%11 == 10 {
-		return "X"
-	}
-	return strconv.Itoa(sum % 11)
-}
-
-// ean13Check is the EAN-13 check digit of twelve digits (weights 1, 3, 1, ...).
-func ean13Check(twelve string) string {
-	sum := 0
-	for i, c := range twelve {
-		w := 1
-		if i%2 == 1 {
-			w = 3
-		}
-		sum += w * int(c-'0')
-	}
-	return strconv.Itoa((10 - sum%10) % 10)
-}
-
 func invalid(input, reason string, extra map[string]any) map[string]any {
 	out := map[string]any{"input": input, "valid": false, "reason": reason}
 	for k, v := range extra {
@@ -136,15 +104,15 @@ func invalid(input, reason string, extra map[string]any) map[string]any {
 func (d *Databases) isbn(input string) map[string]any {
 	n := compact(input)
 	switch {
-	case len(n) == 10 && isDigits(n[:9]) && (isDigits(n[9:]) || n[9] == 'X'):
-		if want := isbn10Check(n[:9]); want != n[9:] {
+	case len(n) == 10 && checkdigit.AllDigits(n[:9]) && (checkdigit.AllDigits(n[9:]) || n[9] == 'X'):
+		if want := checkdigit.ISBN10(n[:9]); want != n[9:] {
 			return invalid(input, "wrong check digit", map[string]any{"format": "ISBN-10", "expected_check_digit": want})
 		}
-	case len(n) == 13 && isDigits(n):
+	case len(n) == 13 && checkdigit.AllDigits(n):
 		if n[:3] != "978" && n[:3] != "979" {
 			return invalid(input, "an ISBN-13 starts with 978 or 979", map[string]any{"format": "ISBN-13"})
 		}
-		if want := ean13Check(n[:12]); want != n[12:] {
+		if want := checkdigit.EAN13(n[:12]); want != n[12:] {
 			return invalid(input, "wrong check digit", map[string]any{"format": "ISBN-13", "expected_check_digit": want})
 		}
 	default:
@@ -154,14 +122,14 @@ func (d *Databases) isbn(input string) map[string]any {
 	var isbn13 string
 	if len(n) == 10 {
 		out["format"] = "ISBN-10"
-		isbn13 = "978" + n[:9] + ean13Check("978"+n[:9])
+		isbn13 = "978" + n[:9] + checkdigit.EAN13("978"+n[:9])
 	} else {
 		out["format"] = "ISBN-13"
 		isbn13 = n
 	}
 	out["isbn13"] = isbn13
 	if isbn13[:3] == "978" {
-		out["isbn10"] = isbn13[3:12] + isbn10Check(isbn13[3:12])
+		out["isbn10"] = isbn13[3:12] + checkdigit.ISBN10(isbn13[3:12])
 	} else {
 		out["isbn10"] = nil // 979 numbers have no ISBN-10
 	}
@@ -225,7 +193,7 @@ func mod97(iban string) (int, bool) {
 
 func (d *Databases) iban(input string) map[string]any {
 	n := compact(input)
-	if len(n) < 5 || n[0] < 'A' || n[0] > 'Z' || n[1] < 'A' || n[1] > 'Z' || !isDigits(n[2:4]) {
+	if len(n) < 5 || n[0] < 'A' || n[0] > 'Z' || n[1] < 'A' || n[1] > 'Z' || !checkdigit.AllDigits(n[2:4]) {
 		return invalid(input, "an IBAN starts with a two-letter country code and two check digits", nil)
 	}
 	rem, ok := mod97(n)
@@ -287,7 +255,7 @@ func (d *Databases) cfi(input string) (any, error) {
 // table's "00-99" catch-alls) only fix the length of unknown MNCs.
 func (d *Databases) imsi(input string) (any, error) {
 	n := compact(input)
-	if !isDigits(n) || len(n) < 3 || len(n) > 15 {
+	if !checkdigit.AllDigits(n) || len(n) < 3 || len(n) > 15 {
 		return nil, fmt.Errorf("want 3 to 15 digits (MCC, MCC+MNC or IMSI), not %q", input)
 	}
 	var mncs []*entry
