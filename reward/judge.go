@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dive-env/dive/internal/chatcall"
+
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/dive-env/dive/tasks"
@@ -232,48 +234,28 @@ func (j *Judge) Verdict(ctx context.Context, question, reference, answer string)
 		},
 		Temperature: 0,
 	}
-	wait := j.cfg.Backoff
-	var last *JudgeError
-	for attempt := 1; attempt <= j.cfg.Retries+1; attempt++ {
-		if attempt > 1 {
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return Verdict{}, &JudgeError{Kind: "canceled", Attempts: attempt - 1, Err: ctx.Err()}
-			}
-			wait = min(2*wait, 8*time.Second)
-		}
-		actx, cancel := context.WithTimeout(ctx, j.cfg.Timeout)
-		j.requests.Add(1)
-		resp, err := j.client.CreateChatCompletion(actx, req)
-		timedOut := actx.Err() == context.DeadlineExceeded
-		cancel()
-		if err != nil {
-			last = classify(err, timedOut, attempt)
-			if !retryable(err, timedOut) || ctx.Err() != nil {
-				return Verdict{}, last
-			}
-			continue
-		}
-		if len(resp.Choices) == 0 {
-			return Verdict{}, &JudgeError{Kind: "unparseable", Attempts: attempt, Err: errors.New("the reply has no choices")}
-		}
-		v, err := parseVerdict(resp.Choices[0].Message.Content)
-		if err != nil {
-			return Verdict{}, &JudgeError{Kind: "unparseable", Attempts: attempt, Err: err}
-		}
-		v.Model = resp.Model
-		if v.Model == "" {
-			v.Model = j.cfg.Model
-		}
-		if err := j.store(key, v); err != nil {
-			return v, nil // the verdict stands; only caching failed
-		}
-		return v, nil
+	resp, out, err := chatcall.Complete(ctx, j.client, req, chatcall.Options{Timeout: j.cfg.Timeout, Retries: j.cfg.Retries,
+		Backoff: j.cfg.Backoff, MaxBackoff: 8 * time.Second})
+	j.requests.Add(int64(out.Attempts))
+	if err != nil {
+		return Verdict{}, classify(err, out.TimedOut, out.Attempts)
 	}
-	return Verdict{}, last
+	if len(resp.Choices) == 0 {
+		return Verdict{}, &JudgeError{Kind: "unparseable", Attempts: out.Attempts, Err: errors.New("the reply has no choices")}
+	}
+	v, err := parseVerdict(resp.Choices[0].Message.Content)
+	if err != nil {
+		return Verdict{}, &JudgeError{Kind: "unparseable", Attempts: out.Attempts, Err: err}
+	}
+	v.Model = resp.Model
+	if v.Model == "" {
+		v.Model = j.cfg.Model
+	}
+	_ = j.store(key, v) // the verdict stands when only caching fails
+	return v, nil
 }
 
+// classify names the kind of a failed judge request.
 func classify(err error, timedOut bool, attempt int) *JudgeError {
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
@@ -288,21 +270,6 @@ func classify(err error, timedOut bool, attempt int) *JudgeError {
 		return &JudgeError{Kind: "canceled", Attempts: attempt, Err: err}
 	}
 	return &JudgeError{Kind: "unreachable", Attempts: attempt, Err: err}
-}
-
-func retryable(err error, timedOut bool) bool {
-	if timedOut {
-		return true
-	}
-	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.HTTPStatusCode == http.StatusTooManyRequests || apiErr.HTTPStatusCode >= 500
-	}
-	var reqErr *openai.RequestError
-	if errors.As(err, &reqErr) {
-		return reqErr.HTTPStatusCode == http.StatusTooManyRequests || reqErr.HTTPStatusCode >= 500
-	}
-	return !errors.Is(err, context.Canceled)
 }
 
 var labelLineRe = regexp.MustCompile(`(?im)^\W*label\W*[:=]\W*(correct|partially correct|partial|incorrect)\b`)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dive-env/dive/internal/chatcall"
+
 	"golang.org/x/time/rate"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -94,7 +96,7 @@ func NewLLMGenerator(cfg LLMConfig, reg *toolexec.Registry) (*LLMGenerator, erro
 
 func (g *LLMGenerator) chat(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	req.Model = g.cfg.Model
-	resp, err := ChatWithRetry(ctx, g.client, req, g.cfg.Timeout, g.cfg.Retries, g.cfg.Backoff, g.limit)
+	resp, _, err := chatcall.Complete(ctx, g.client, req, chatcall.Options{Timeout: g.cfg.Timeout, Retries: g.cfg.Retries, Backoff: g.cfg.Backoff, Limit: g.limit})
 	if err != nil {
 		return resp, fmt.Errorf("chat completion: %w", err)
 	}

@@ -17,8 +17,8 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/dive-env/dive/env"
+	"github.com/dive-env/dive/internal/chatcall"
 	"github.com/dive-env/dive/reward"
-	"github.com/dive-env/dive/synth"
 	"github.com/dive-env/dive/tasks"
 )
 
@@ -73,7 +73,8 @@ func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, e
 			Name: t.Function.Name, Description: t.Function.Description, Parameters: json.RawMessage(params)}})
 	}
 	for {
-		resp, err := synth.ChatWithRetry(ctx, s.client, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools}, s.timeout, 4, time.Second, s.Limit)
+		resp, _, err := chatcall.Complete(ctx, s.client, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools},
+			chatcall.Options{Timeout: s.timeout, Retries: 4, Backoff: time.Second, Limit: s.Limit})
 		if err != nil {
 			_, _ = s.engine.Close(r.Episode)
 			return nil, fmt.Errorf("%s: chat completion: %w", taskID, err)

@@ -1,4 +1,4 @@
-package synth
+package chatcall
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
-func TestChatWithRetry(t *testing.T) {
+func TestComplete(t *testing.T) {
 	var n atomic.Int64
 	status := func(call int64) int {
 		switch {
@@ -46,14 +46,14 @@ func TestChatWithRetry(t *testing.T) {
 	cfg.BaseURL = srv.URL + "/v1"
 	c := openai.NewClientWithConfig(cfg)
 	req := openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
-	resp, err := ChatWithRetry(context.Background(), c, req, time.Second, 3, time.Millisecond, rate.NewLimiter(rate.Limit(1000), 1))
-	if err != nil || resp.Choices[0].Message.Content != "ok" || n.Load() != 3 {
+	resp, out, err := Complete(context.Background(), c, req, Options{Timeout: time.Second, Retries: 3, Backoff: time.Millisecond, Limit: rate.NewLimiter(rate.Limit(1000), 1)})
+	if err != nil || resp.Choices[0].Message.Content != "ok" || n.Load() != 3 || out.Attempts != 3 {
 		t.Fatalf("after a 503 and a 429: %v, %d requests", err, n.Load())
 	}
 	cfg.BaseURL = srv.URL + "/bad"
 	bad := openai.NewClientWithConfig(cfg)
 	n.Store(10)
-	if _, err := ChatWithRetry(context.Background(), bad, req, time.Second, 3, time.Millisecond, nil); err == nil || n.Load() != 11 {
+	if _, out, err := Complete(context.Background(), bad, req, Options{Timeout: time.Second, Retries: 3, Backoff: time.Millisecond}); err == nil || n.Load() != 11 || out.Attempts != 1 {
 		t.Fatalf("a 400 is not retried: %v, %d requests", err, n.Load()-10)
 	}
 }
