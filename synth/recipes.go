@@ -52,13 +52,31 @@ const (
 	tAirportDist = "general.geography.us_airport_distance"
 )
 
-// diff runs the calculator on "b - a" (or a percentage change) and returns the result.
+// calc runs the calculator on expr and returns the result.
 func (w *walker) calc(d *draft, expr string) (float64, error) {
 	out, err := w.call(d, tCalc, map[string]any{"expression": expr})
 	if err != nil {
 		return 0, err
 	}
 	return num(out, "result")
+}
+
+// pair runs one tool twice, with argsA and argsB, and reads the number at
+// path from both outputs.
+func (w *walker) pair(d *draft, tool string, argsA, argsB map[string]any, path string) (a, b float64, err error) {
+	ra, err := w.call(d, tool, argsA)
+	if err != nil {
+		return 0, 0, err
+	}
+	rb, err := w.call(d, tool, argsB)
+	if err != nil {
+		return 0, 0, err
+	}
+	if a, err = num(ra, path); err != nil {
+		return 0, 0, err
+	}
+	b, err = num(rb, path)
+	return a, b, err
 }
 
 func fixed(v float64, decimals int) string { return strconv.FormatFloat(v, 'f', decimals, 64) }
@@ -243,24 +261,11 @@ var recipes = []recipe{
 	{"temperature_anomaly_change", "general", []string{tTemp, tCalc}, func(w *walker, d *draft) error {
 		a := 1880 + w.rng.IntN(100)
 		b := a + 10 + w.rng.IntN(2023-a-9)
-		ra, err := w.call(d, tTemp, map[string]any{"year": a})
+		va, vb, err := w.pair(d, tTemp, map[string]any{"year": a}, map[string]any{"year": b}, "summary.anomaly_c.mean")
 		if err != nil {
 			return err
 		}
-		rb, err := w.call(d, tTemp, map[string]any{"year": b})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(ra, "summary.anomaly_c.mean")
-		vb, err2 := num(rb, "summary.anomaly_c.mean")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("anomaly missing")
-		}
-		out, err := w.call(d, tCalc, map[string]any{"expression": fmt.Sprintf("%v - (%v)", vb, va)})
-		if err != nil {
-			return err
-		}
-		v, err := num(out, "result")
+		v, err := w.calc(d, fmt.Sprintf("%v - (%v)", vb, va))
 		d.question = fmt.Sprintf("By how many degrees Celsius did NASA GISS's global land-ocean temperature anomaly change from %d to %d? Give the change (later minus earlier) rounded to two decimal places.", a, b)
 		d.answer, d.seed = fixed(v, 2), "global warming"
 		return err
@@ -374,24 +379,11 @@ var recipes = []recipe{
 		if a == b {
 			return fmt.Errorf("same month")
 		}
-		ra, err := w.call(d, tEmployment, map[string]any{"category": cat, "month": a})
+		va, vb, err := w.pair(d, tEmployment, map[string]any{"category": cat, "month": a}, map[string]any{"category": cat, "month": b}, "summary.employed_thousands.mean")
 		if err != nil {
 			return err
 		}
-		rb, err := w.call(d, tEmployment, map[string]any{"category": cat, "month": b})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(ra, "summary.employed_thousands.mean")
-		vb, err2 := num(rb, "summary.employed_thousands.mean")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("no employment figure")
-		}
-		out, err := w.call(d, tCalc, map[string]any{"expression": fmt.Sprintf("(%v - %v) / %v * 100", vb, va, va)})
-		if err != nil {
-			return err
-		}
-		v, err := num(out, "result")
+		v, err := w.calc(d, fmt.Sprintf("(%v - %v) / %v * 100", vb, va, va))
 		d.question = fmt.Sprintf("By what percentage did US %s employment (BLS, seasonally adjusted) change from %s to %s? Round to two decimal places.",
 			strings.ReplaceAll(cat, "_", " "), monthName(a), monthName(b))
 		d.answer, d.seed = fixed(v, 2), "labour market"
@@ -446,24 +438,11 @@ var recipes = []recipe{
 			"Bangladesh", "Pakistan", "Indonesia", "Haiti", "Cuba", "Iceland", "Norway", "Spain", "Italy", "Greece", "Poland", "Afghanistan", "Argentina"})
 		a := 1955 + 5*w.rng.IntN(8)
 		b := a + 5*(1+w.rng.IntN((2005-a)/5))
-		ra, err := w.call(d, tGapminder, map[string]any{"country": country, "year": a})
+		va, vb, err := w.pair(d, tGapminder, map[string]any{"country": country, "year": a}, map[string]any{"country": country, "year": b}, "summary.life_expectancy.mean")
 		if err != nil {
 			return err
 		}
-		rb, err := w.call(d, tGapminder, map[string]any{"country": country, "year": b})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(ra, "summary.life_expectancy.mean")
-		vb, err2 := num(rb, "summary.life_expectancy.mean")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("no life expectancy")
-		}
-		out, err := w.call(d, tCalc, map[string]any{"expression": fmt.Sprintf("%v - %v", vb, va)})
-		if err != nil {
-			return err
-		}
-		v, err := num(out, "result")
+		v, err := w.calc(d, fmt.Sprintf("%v - %v", vb, va))
 		d.question = fmt.Sprintf("According to Gapminder, by how many years did life expectancy at birth in %s change from %d to %d? Round to two decimal places.", country, a, b)
 		d.answer, d.seed = fixed(v, 2), "life expectancy"
 		return err
@@ -593,18 +572,9 @@ var recipes = []recipe{
 		island := pick(w.rng, []string{"Biscoe", "Dream", "Torgersen"})
 		m := pick(w.rng, []struct{ field, words, unit string }{{"body_mass_g", "body mass", "grams"}, {"flipper_length_mm", "flipper length", "mm"}, {"beak_depth_mm", "beak depth", "mm"}})
 		species := "Adelie"
-		a, err := w.call(d, tPenguins, map[string]any{"species": species, "island": island, "sex": "MALE"})
+		va, vb, err := w.pair(d, tPenguins, map[string]any{"species": species, "island": island, "sex": "MALE"}, map[string]any{"species": species, "island": island, "sex": "FEMALE"}, "summary."+m.field+".mean")
 		if err != nil {
 			return err
-		}
-		b, err := w.call(d, tPenguins, map[string]any{"species": species, "island": island, "sex": "FEMALE"})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(a, "summary."+m.field+".mean")
-		vb, err2 := num(b, "summary."+m.field+".mean")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("no means")
 		}
 		v, err := w.calc(d, fmt.Sprintf("%v - %v", va, vb))
 		d.question = fmt.Sprintf("In the Palmer penguin data, how much larger is the mean %s of male than of female Adelie penguins on %s Island, in %s, rounded to two decimal places?", m.words, island, m.unit)
@@ -614,18 +584,9 @@ var recipes = []recipe{
 	{"co2_growth", "general", []string{tCO2, tCalc}, func(w *walker, d *draft) error {
 		a := 1959 + w.rng.IntN(50)
 		b := a + 5 + w.rng.IntN(2019-a-4)
-		ra, err := w.call(d, tCO2, map[string]any{"year": a})
+		va, vb, err := w.pair(d, tCO2, map[string]any{"year": a}, map[string]any{"year": b}, "summary.co2_ppm.mean")
 		if err != nil {
 			return err
-		}
-		rb, err := w.call(d, tCO2, map[string]any{"year": b})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(ra, "summary.co2_ppm.mean")
-		vb, err2 := num(rb, "summary.co2_ppm.mean")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("no means")
 		}
 		v, err := w.calc(d, fmt.Sprintf("(%v - %v) / %v * 100", vb, va, va))
 		d.question = fmt.Sprintf("By what percentage did the annual mean of Mauna Loa's monthly CO2 readings rise from %d to %d? Round to two decimal places.", a, b)
@@ -634,18 +595,9 @@ var recipes = []recipe{
 	}},
 	{"rainier_city", "general", []string{tWeather, tCalc}, func(w *walker, d *draft) error {
 		month := fmt.Sprintf("%d-%02d", 2012+w.rng.IntN(4), 1+w.rng.IntN(12))
-		sea, err := w.call(d, tWeather, map[string]any{"location": "Seattle", "month": month})
+		va, vb, err := w.pair(d, tWeather, map[string]any{"location": "Seattle", "month": month}, map[string]any{"location": "New York", "month": month}, "summary.precipitation_mm.sum")
 		if err != nil {
 			return err
-		}
-		ny, err := w.call(d, tWeather, map[string]any{"location": "New York", "month": month})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(sea, "summary.precipitation_mm.sum")
-		vb, err2 := num(ny, "summary.precipitation_mm.sum")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("no sums")
 		}
 		v, err := w.calc(d, fmt.Sprintf("%v - %v", va, vb))
 		d.question = fmt.Sprintf("In %s, how much more precipitation fell in Seattle than in New York according to NOAA's daily records (negative if less), in millimetres, rounded to one decimal place?", monthName(month))
@@ -706,18 +658,9 @@ var recipes = []recipe{
 	{"sp500_return_gap", "financial", []string{tSP500, tCalc}, func(w *walker, d *draft) error {
 		a := 2000 + w.rng.IntN(19)
 		b := a + 1 + w.rng.IntN(2019-a)
-		ra, err := w.call(d, tSP500, map[string]any{"start": fmt.Sprintf("%d-01-01", a), "end": fmt.Sprintf("%d-12-31", a)})
+		va, vb, err := w.pair(d, tSP500, map[string]any{"start": fmt.Sprintf("%d-01-01", a), "end": fmt.Sprintf("%d-12-31", a)}, map[string]any{"start": fmt.Sprintf("%d-01-01", b), "end": fmt.Sprintf("%d-12-31", b)}, "total_return")
 		if err != nil {
 			return err
-		}
-		rb, err := w.call(d, tSP500, map[string]any{"start": fmt.Sprintf("%d-01-01", b), "end": fmt.Sprintf("%d-12-31", b)})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(ra, "total_return")
-		vb, err2 := num(rb, "total_return")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("no returns")
 		}
 		v, err := w.calc(d, fmt.Sprintf("(%v - %v) * 100", vb, va))
 		d.question = fmt.Sprintf("How many percentage points higher was the S&P 500's calendar-year price return (first to last close) in %d than in %d? Negative if lower; round to two decimal places.", b, a)
@@ -728,18 +671,9 @@ var recipes = []recipe{
 		cm := 150 + w.rng.IntN(45)
 		kg := 60 + w.rng.IntN(60)
 		loss := 3 + w.rng.IntN(20)
-		a, err := w.call(d, tBMI, map[string]any{"weight_kg": kg, "height_cm": cm})
+		va, vb, err := w.pair(d, tBMI, map[string]any{"weight_kg": kg, "height_cm": cm}, map[string]any{"weight_kg": kg - loss, "height_cm": cm}, "bmi")
 		if err != nil {
 			return err
-		}
-		b, err := w.call(d, tBMI, map[string]any{"weight_kg": kg - loss, "height_cm": cm})
-		if err != nil {
-			return err
-		}
-		va, err1 := num(a, "bmi")
-		vb, err2 := num(b, "bmi")
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("no bmi")
 		}
 		v, err := w.calc(d, fmt.Sprintf("%v - %v", va, vb))
 		d.question = fmt.Sprintf("A patient %d cm tall loses %d kg from %d kg. By how much does the body mass index fall? Round to two decimal places.", cm, loss, kg)
