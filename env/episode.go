@@ -220,11 +220,7 @@ func (ep *episode) end(reason string, score *reward.Result) {
 		z := reward.Zero(fmt.Sprintf("episode ended without an answer: %s", reason))
 		score = &z
 	}
-	w := ep.weights
-	if w == (reward.Weights{}) {
-		w = reward.DefaultWeights()
-	}
-	shaped := w.Apply(*score, reward.EpisodeStats{Turns: ep.turns, ToolCalls: ep.toolCalls, ToolErrors: ep.toolErrors})
+	shaped := ep.weights.Apply(*score, reward.EpisodeStats{Turns: ep.turns, ToolCalls: ep.toolCalls, ToolErrors: ep.toolErrors})
 	ep.reward = &shaped
 }
 

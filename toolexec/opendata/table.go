@@ -361,27 +361,45 @@ func (t *Table) Run(raw json.RawMessage) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rows []Row
-	for _, r := range t.Rows {
-		ok := true
-		for name, want := range q.filters {
+	// Resolve the columns once; a column with both bounds is checked once.
+	type filter struct {
+		col  Column
+		want any
+	}
+	type bounds struct {
+		col      Column
+		from, to any
+	}
+	var filters []filter
+	for name, want := range q.filters {
+		c, _ := t.column(name)
+		filters = append(filters, filter{c, want})
+	}
+	var ranges []bounds
+	for name := range q.from {
+		c, _ := t.column(name)
+		ranges = append(ranges, bounds{c, q.from[name], q.to[name]})
+	}
+	for name := range q.to {
+		if _, done := q.from[name]; !done {
 			c, _ := t.column(name)
-			if !matchValue(c, r[name], want) {
-				ok = false
-				break
+			ranges = append(ranges, bounds{c, nil, q.to[name]})
+		}
+	}
+	var rows []Row
+rowLoop:
+	for _, r := range t.Rows {
+		for _, f := range filters {
+			if !matchValue(f.col, r[f.col.Name], f.want) {
+				continue rowLoop
 			}
 		}
-		for _, bounds := range []map[string]any{q.from, q.to} {
-			for name := range bounds {
-				c, _ := t.column(name)
-				if ok && !inRange(c, r[name], q.from[name], q.to[name]) {
-					ok = false
-				}
+		for _, b := range ranges {
+			if !inRange(b.col, r[b.col.Name], b.from, b.to) {
+				continue rowLoop
 			}
 		}
-		if ok {
-			rows = append(rows, r)
-		}
+		rows = append(rows, r)
 	}
 	if len(rows) == 0 {
 		msg := "no rows match the filters"
