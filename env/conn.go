@@ -35,21 +35,48 @@ type conn struct {
 	deadlineMu sync.Mutex
 	draining   atomic.Bool
 
-	mu       sync.Mutex
-	tails    map[string]chan struct{} // per-episode: done channel of the last queued request
-	running  map[string]bool          // episodes of this connection still running
-	finished []string                 // finished episodes, oldest first
-	owned    map[string]bool          // every episode this connection holds
-	reserved int                      // resets in progress
+	mu    sync.Mutex
+	tails map[string]chan struct{} // per-episode: done channel of the last queued request
+	sess  *session                 // the episodes this connection holds; replaced by a resume
 }
 
-func newConn(s *Server, ws *websocket.Conn, cd codec) *conn {
+func newConn(s *Server, ws *websocket.Conn, cd codec) (*conn, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{
+	c := &conn{
 		srv: s, eng: s.engine, ws: ws, codec: cd, ctx: ctx, cancel: cancel,
 		out: make(chan []byte, 64), writerDone: make(chan struct{}), sem: make(chan struct{}, s.cfg.MaxInFlight),
-		tails: map[string]chan struct{}{}, running: map[string]bool{}, owned: map[string]bool{},
+		tails: map[string]chan struct{}{},
 	}
+	sess, err := newSession(c)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("new session: %w", err)
+	}
+	c.sess = sess
+	return c, nil
+}
+
+// session returns the session whose episodes this connection holds.
+func (c *conn) session() *session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sess
+}
+
+func (c *conn) setSession(s *session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sess = s
+}
+
+// workCtx is the context requests run under. With resume on, a step keeps
+// running when its connection drops, so that a resumed client can fetch its
+// reply; without, the connection's loss cancels it.
+func (c *conn) workCtx() context.Context {
+	if c.srv.cfg.ResumeGrace > 0 {
+		return c.srv.ctx
+	}
+	return c.ctx
 }
 
 // closeNow closes a connection that never started.
@@ -74,13 +101,7 @@ func (c *conn) run() {
 	<-c.writerDone
 	c.ws.Close()
 	c.cancel()
-	c.mu.Lock()
-	owned := c.owned
-	c.owned = map[string]bool{}
-	c.mu.Unlock()
-	for id := range owned {
-		_, _ = c.eng.Close(id)
-	}
+	c.srv.detach(c)
 }
 
 // extendReadDeadline pushes the read deadline out by PongWait, unless draining.
@@ -233,7 +254,7 @@ func (c *conn) prepare(env envelope, inBatch bool) *request {
 	var p any
 	switch env.Op {
 	case OpHello:
-		p = &map[string]any{}
+		p = &HelloParams{}
 	case OpTasksList:
 		p = &TasksListParams{}
 	case OpTasksSample:
@@ -244,6 +265,8 @@ func (c *conn) prepare(env envelope, inBatch bool) *request {
 		p = &StepParams{}
 	case OpState, OpClose:
 		p = &EpisodeParams{}
+	case OpScore:
+		p = &ScoreParams{}
 	case OpBatch:
 		if inBatch {
 			r.err = errorf(CodeBadRequest, "a batch cannot contain a batch")
@@ -254,7 +277,7 @@ func (c *conn) prepare(env envelope, inBatch bool) *request {
 		r.err = errorf(CodeBadRequest, "request has no op")
 		return r
 	default:
-		r.err = errorf(CodeUnknownOp, "unknown op %q (hello, tasks.list, tasks.sample, reset, step, state, close, batch)", env.Op)
+		r.err = errorf(CodeUnknownOp, "unknown op %q (hello, tasks.list, tasks.sample, reset, step, state, close, score, batch)", env.Op)
 		return r
 	}
 	if err := c.codec.decodeParams(env.Params, p); err != nil {
@@ -358,28 +381,26 @@ func (c *conn) executeBatch(reqs []*request) *BatchResult {
 	return out
 }
 
-// owns reports whether an episode belongs to this connection.
-func (c *conn) owns(id string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.owned[id]
-}
+// owns reports whether an episode belongs to this connection's session.
+func (c *conn) owns(id string) bool { return c.session().owns(id) }
 
 func (c *conn) handle(r *request) (any, *Error) {
 	switch p := r.params.(type) {
-	case *map[string]any:
-		return c.hello(), nil
+	case *HelloParams:
+		return c.hello(p)
 	case *TasksListParams:
 		return c.tasksList(p)
 	case *SampleSpec:
 		return c.tasksSample(p)
 	case *ResetParams:
 		return c.reset(p)
+	case *ScoreParams:
+		return c.eng.Score(c.workCtx(), *p)
 	case *StepParams:
 		if !c.owns(p.Episode) {
 			return nil, errorf(CodeUnknownEpisode, "no open episode %q on this connection", p.Episode)
 		}
-		res, perr := c.eng.Step(c.ctx, *p)
+		res, perr := c.eng.Step(c.workCtx(), *p)
 		if perr == nil && res.Done {
 			c.markFinished(p.Episode)
 		}
@@ -392,16 +413,32 @@ func (c *conn) handle(r *request) (any, *Error) {
 			return c.eng.State(p.Episode)
 		}
 		res, perr := c.eng.Close(p.Episode)
-		c.forget(p.Episode)
+		c.session().forget(p.Episode)
 		return res, perr
 	}
 	return nil, errorf(CodeInternal, "no handler for %s", r.op)
 }
 
-func (c *conn) hello() *HelloResult {
-	return &HelloResult{Server: "dive", Version: c.srv.cfg.Version, Protocol: ProtocolVersion, Encoding: c.codec.name(),
+func (c *conn) hello(p *HelloParams) (*HelloResult, *Error) {
+	res := &HelloResult{Server: "dive", Version: c.srv.cfg.Version, Protocol: ProtocolVersion, Encoding: c.codec.name(),
 		Limits: c.srv.Limits(), ToolCallFormats: []string{FormatOpenAI, FormatHermes},
-		Tasks: c.eng.Tasks().Len(), Tools: c.eng.Tools().Len(), Scorers: c.eng.Scorers().Names()}
+		Tasks: c.eng.Tasks().Len(), Tools: c.eng.Tools().Len(), Scorers: c.eng.Scorers().Names(),
+		ResumeGraceSeconds: max(c.srv.cfg.ResumeGrace, 0).Seconds()}
+	if p.Resume != "" {
+		if c.srv.cfg.ResumeGrace <= 0 {
+			return nil, errorf(CodeUnknownSession, "resume is off on this server (--resume-grace 0)")
+		}
+		resumed, perr := c.srv.resume(c, p.Resume)
+		if perr != nil {
+			return nil, perr
+		}
+		res.Resumed = resumed
+		if res.Resumed == nil {
+			res.Resumed = []ResumedEpisode{}
+		}
+	}
+	res.Session = c.session().token
+	return res, nil
 }
 
 func summaries(ts []*tasks.Task) []tasks.Summary {
@@ -438,52 +475,25 @@ func (c *conn) tasksSample(p *SampleSpec) (*TasksSampleResult, *Error) {
 
 func (c *conn) reset(p *ResetParams) (*ResetResult, *Error) {
 	max := c.srv.cfg.MaxEpisodesPerConnection
-	c.mu.Lock()
-	if len(c.running)+c.reserved >= max {
-		c.mu.Unlock()
+	sess := c.session()
+	if !sess.reserve(max) {
 		return nil, errorf(CodeLimit, "this connection has %d running episodes, the limit; close or finish some first", max)
 	}
-	c.reserved++
-	c.mu.Unlock()
-	res, perr := c.eng.Reset(c.ctx, *p)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.reserved--
+	res, perr := c.eng.Reset(c.workCtx(), *p)
 	if perr != nil {
+		sess.started("")
 		return nil, perr
 	}
-	c.running[res.Episode] = true
-	c.owned[res.Episode] = true
+	sess.started(res.Episode)
 	return res, nil
 }
 
 // markFinished moves an episode to the finished list, releasing the oldest
 // finished episodes beyond RetainFinished.
 func (c *conn) markFinished(id string) {
-	c.mu.Lock()
-	delete(c.running, id)
-	c.finished = append(c.finished, id)
-	var evict []string
-	for len(c.finished) > c.srv.cfg.RetainFinished {
-		old := c.finished[0]
-		c.finished = c.finished[1:]
-		if c.owned[old] {
-			delete(c.owned, old)
-			evict = append(evict, old)
-		}
+	for _, old := range c.session().markFinished(id, c.srv.cfg.RetainFinished) {
+		_, _ = c.eng.Close(old)
 	}
-	c.mu.Unlock()
-	for _, id := range evict {
-		_, _ = c.eng.Close(id)
-	}
-}
-
-// forget drops a closed episode from the connection's books.
-func (c *conn) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.running, id)
-	delete(c.owned, id)
 }
 
 // String names the connection in logs.

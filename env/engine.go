@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -352,4 +353,80 @@ func (e *Engine) Close(id string) (*CloseResult, *Error) {
 	}
 	e.tools.CloseSession(id)
 	return &CloseResult{Episode: id, Closed: true}, nil
+}
+
+// Abandon releases an episode whose client is gone. A running episode ends
+// with reason "abandoned" and reward 0, and its partial trajectory is
+// recorded; a finished one is simply released.
+func (e *Engine) Abandon(id string) {
+	ep, perr := e.lookup(id)
+	if perr != nil {
+		return
+	}
+	if ep.abandon() {
+		e.finish(ep)
+	}
+	_, _ = e.Close(id)
+}
+
+// Resumed describes an episode for a resuming client.
+func (e *Engine) Resumed(id string) (ResumedEpisode, bool) {
+	ep, perr := e.lookup(id)
+	if perr != nil {
+		return ResumedEpisode{}, false
+	}
+	return ep.resumed(), true
+}
+
+// Score scores an answer to a task without an episode, as the final step of
+// an episode would: for trainers whose loop never hands the environment the
+// final answer (TRL reward functions, verl's compute_score). With messages,
+// the answer is the content of the last assistant message, and the
+// conversation's assistant turns, tool calls and failed tool results are the
+// counts the reward weights see.
+func (e *Engine) Score(ctx context.Context, p ScoreParams) (*ScoreResult, *Error) {
+	task, ok := e.tasks.Get(p.TaskID)
+	if p.TaskID == "" {
+		return nil, errorf(CodeBadRequest, "score needs task_id")
+	}
+	if !ok {
+		return nil, errorf(CodeUnknownTask, "no task %q", p.TaskID)
+	}
+	var answer string
+	var stats reward.EpisodeStats
+	switch {
+	case p.Answer != nil && p.Messages != nil:
+		return nil, errorf(CodeBadRequest, "give answer or messages, not both")
+	case p.Answer != nil:
+		answer, stats.Turns = *p.Answer, 1
+	case len(p.Messages) > 0:
+		found := false
+		for _, m := range p.Messages {
+			switch m.Role {
+			case "assistant":
+				stats.Turns++
+				stats.ToolCalls += len(m.ToolCalls)
+				answer, found = string(m.Content), true
+			case "tool":
+				if strings.HasPrefix(string(m.Content), "Error (") {
+					stats.ToolErrors++
+				}
+			}
+		}
+		if !found {
+			return nil, errorf(CodeBadRequest, "messages hold no assistant message to score")
+		}
+	default:
+		return nil, errorf(CodeBadRequest, "score needs answer or messages")
+	}
+	score, err := e.scorers.Score(ctx, task, answer)
+	if err != nil {
+		name := ""
+		if s, serr := e.scorers.For(task); serr == nil {
+			name = s.Name()
+		}
+		score = reward.Failed(name, err)
+		e.log.Warn("scoring failed", "task", task.ID, "err", err)
+	}
+	return &ScoreResult{TaskID: task.ID, Reward: e.cfg.Weights.Apply(score, stats)}, nil
 }

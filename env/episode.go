@@ -35,6 +35,7 @@ type episode struct {
 	reason     string
 	reward     *reward.Result
 	ended      time.Time
+	last       *StepResult // the reply of the last turn, for a re-sent step
 }
 
 // CallRecord is one executed (or refused) tool call of a trajectory.
@@ -104,6 +105,16 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	start := time.Now()
+	if p.Turn != 0 {
+		if p.Turn == ep.turns && ep.last != nil {
+			again := *ep.last
+			again.Info.Resent = true
+			return &again, nil
+		}
+		if p.Turn != ep.turns+1 {
+			return nil, errorf(CodeTurnMismatch, "episode %s has had %d turns; a step with turn %d is neither the next turn nor a re-sent last one", ep.id, ep.turns, p.Turn)
+		}
+	}
 	if ep.done {
 		return nil, errorf(CodeEpisodeDone, "episode %s has ended (%s)", ep.id, ep.reason)
 	}
@@ -234,10 +245,29 @@ func (ep *episode) fill(res *StepResult, start time.Time) *StepResult {
 		res.Reward = ep.reward
 	}
 	res.Info.DurationMS = ms(time.Since(start))
+	ep.last = res
 	return res
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// abandon ends a running episode whose client is gone; it reports whether
+// the episode was still running (and so has a partial trajectory to record).
+func (ep *episode) abandon() bool {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if ep.done {
+		return false
+	}
+	ep.end(ReasonAbandoned, nil)
+	return true
+}
+
+func (ep *episode) resumed() ResumedEpisode {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	return ResumedEpisode{Episode: ep.id, TaskID: ep.task.ID, Turns: ep.turns, Done: ep.done}
+}
 
 func (ep *episode) state() *StateResult {
 	ep.mu.Lock()

@@ -52,10 +52,12 @@ var goldenExchanges = []struct {
 var (
 	episodeIDPattern = regexp.MustCompile(`ep-[0-9a-f]{8}-`)
 	durationPattern  = regexp.MustCompile(`"duration_ms":[0-9.e+-]+`)
+	sessionPattern   = regexp.MustCompile(`"session":"[0-9a-f]{32}"`)
 )
 
 func normalizeFrame(b []byte) []byte {
 	b = episodeIDPattern.ReplaceAll(b, []byte("ep-00000000-"))
+	b = sessionPattern.ReplaceAll(b, []byte(`"session":"5e55105e55105e55105e55105e55105e"`))
 	return durationPattern.ReplaceAll(b, []byte(`"duration_ms":0`))
 }
 

@@ -37,6 +37,7 @@ const (
 	OpState       = "state"
 	OpClose       = "close"
 	OpBatch       = "batch"
+	OpScore       = "score"
 )
 
 // Error codes sent in error replies.
@@ -49,6 +50,8 @@ const (
 	CodeEpisodeDone    = "episode_done"    // the episode has ended; no more steps
 	CodeLimit          = "limit_exceeded"  // a per-connection limit was reached
 	CodeShuttingDown   = "shutting_down"   // the server is draining
+	CodeTurnMismatch   = "turn_mismatch"   // a step's turn is neither the next turn nor the last one
+	CodeUnknownSession = "unknown_session" // resume names no session held for this server (expired or never issued)
 	CodeInternal       = "internal"        // a server bug; the connection stays usable
 )
 
@@ -84,6 +87,12 @@ type Limits struct {
 	DefaultDeadlineSeconds   float64 `json:"default_deadline_s"`
 }
 
+// HelloParams open a connection; Resume takes over the episodes of an
+// earlier connection's session (its token, from that connection's hello).
+type HelloParams struct {
+	Resume string `json:"resume,omitempty"`
+}
+
 // HelloResult answers hello.
 type HelloResult struct {
 	Server          string   `json:"server"`
@@ -95,6 +104,24 @@ type HelloResult struct {
 	Tasks           int      `json:"tasks"`
 	Tools           int      `json:"tools"`
 	Scorers         []string `json:"scorers"`
+	// Session is the secret token that resumes this connection's episodes
+	// from another connection after this one drops.
+	Session string `json:"session"`
+	// ResumeGraceSeconds is how long the episodes of a dropped connection
+	// wait for a resume before they are abandoned (0: resume is off).
+	ResumeGraceSeconds float64 `json:"resume_grace_s"`
+	// Resumed lists the episodes taken over when hello carried resume.
+	Resumed []ResumedEpisode `json:"resumed,omitempty"`
+}
+
+// ResumedEpisode is one episode taken over by a resume: enough for a client
+// to re-send the step whose reply it lost (turns) and to close episodes it
+// never learned about (a reset whose reply was lost).
+type ResumedEpisode struct {
+	Episode string `json:"episode"`
+	TaskID  string `json:"task_id"`
+	Turns   int    `json:"turns"`
+	Done    bool   `json:"done"`
 }
 
 // TasksListParams filter tasks.list.
@@ -183,6 +210,10 @@ type StepParams struct {
 	Episode string   `json:"episode"`
 	Message *Message `json:"message,omitempty"`
 	Text    *string  `json:"text,omitempty"`
+	// Turn, when set, is the number this turn will have (1 for the first
+	// step). It makes a step safe to re-send after a lost reply: the turn
+	// already taken is answered from the episode's last reply, not run again.
+	Turn int `json:"turn,omitempty"`
 }
 
 // CallInfo reports one tool call of a step.
@@ -205,6 +236,9 @@ type StepInfo struct {
 	// Shaping is the step's shaping reward (−step_tool_error × its failed
 	// calls), present when the server is configured with one.
 	Shaping *float64 `json:"shaping,omitempty"`
+	// Resent marks the reply to a re-sent step: the turn had already run,
+	// and this is its reply again.
+	Resent bool `json:"resent,omitempty"`
 }
 
 // StepResult answers step: the tool messages to append, and when the episode
@@ -241,6 +275,21 @@ type CloseResult struct {
 	Closed  bool   `json:"closed"`
 }
 
+// ScoreParams score an answer to a task without an episode: the answer
+// text, or a conversation whose last assistant message is the answer (its
+// tool calls and failed tool results count as in an episode).
+type ScoreParams struct {
+	TaskID   string    `json:"task_id"`
+	Answer   *string   `json:"answer,omitempty"`
+	Messages []Message `json:"messages,omitempty"`
+}
+
+// ScoreResult answers score.
+type ScoreResult struct {
+	TaskID string        `json:"task_id"`
+	Reward reward.Result `json:"reward"`
+}
+
 // BatchResult answers batch: one response per request, in request order.
 type BatchResult struct {
 	Responses []Response `json:"responses"`
@@ -252,4 +301,7 @@ const (
 	ReasonMaxTurns     = "max_turns"
 	ReasonMaxToolCalls = "max_tool_calls"
 	ReasonDeadline     = "deadline"
+	// ReasonAbandoned ends an episode whose connection dropped and was not
+	// resumed within the grace period; its partial trajectory is recorded.
+	ReasonAbandoned = "abandoned"
 )

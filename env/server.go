@@ -39,15 +39,20 @@ type ServerConfig struct {
 	WriteWait time.Duration
 	// Version is reported by hello and the status page.
 	Version string
+	// ResumeGrace is how long the episodes of a dropped connection wait for
+	// a client to resume them (hello with the session token) before they
+	// are abandoned. Zero means the default; negative turns resume off.
+	ResumeGrace time.Duration
 }
 
 // DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
 // 1024 finished episodes retained and 256 requests in flight per
-// connection, batches of 1024, pings every 20 s with a 60 s pong wait, 10 s writes.
+// connection, batches of 1024, pings every 20 s with a 60 s pong wait, 10 s
+// writes, and a 60 s grace period for resuming a dropped connection's episodes.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{MaxFrameBytes: 16 << 20, MaxEpisodesPerConnection: 4096, RetainFinished: 1024,
 		MaxInFlight: 256, MaxBatch: 1024, PingInterval: 20 * time.Second, PongWait: 60 * time.Second,
-		WriteWait: 10 * time.Second, Version: "dev"}
+		WriteWait: 10 * time.Second, Version: "dev", ResumeGrace: 60 * time.Second}
 }
 
 func (c *ServerConfig) fillDefaults() {
@@ -70,6 +75,9 @@ func (c *ServerConfig) fillDefaults() {
 	if c.Version == "" {
 		c.Version = d.Version
 	}
+	if c.ResumeGrace == 0 {
+		c.ResumeGrace = d.ResumeGrace
+	}
 }
 
 // Server serves the dive.v1 protocol over websocket, plus /healthz and a
@@ -81,8 +89,14 @@ type Server struct {
 	upgrader websocket.Upgrader
 	started  time.Time
 
+	// ctx outlives connections: the requests of a dropped connection run
+	// under it when resume is on. It is canceled when a shutdown gives up.
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
+	sessions map[string]*session // by token: attached and detached ones
 	draining atomic.Bool
 	connWG   sync.WaitGroup
 }
@@ -93,8 +107,10 @@ func NewServer(engine *Engine, cfg ServerConfig, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{},
+		sessions: map[string]*session{}, ctx: ctx, cancel: cancel,
 		upgrader: websocket.Upgrader{
 			Subprotocols:    []string{SubprotocolMsgpack, SubprotocolJSON},
 			ReadBufferSize:  16 << 10,
@@ -149,7 +165,11 @@ func (s *Server) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, "tools:          %d registered, %d executable here\n", e.Tools().Len(), executable)
 	fmt.Fprintf(w, "scorers:        %s\n", strings.Join(e.Scorers().Names(), ", "))
 	fmt.Fprintf(w, "connections:    %d\n", nconns)
+	s.mu.Lock()
+	waiting := len(s.sessions) - nconns
+	s.mu.Unlock()
 	fmt.Fprintf(w, "open episodes:  %d\n", e.OpenEpisodes())
+	fmt.Fprintf(w, "awaiting resume: %d dropped connection(s), grace %s\n", max(waiting, 0), s.cfg.ResumeGrace)
 	fmt.Fprintf(w, "\ndocs: docs/protocol.md in the source tree; health: /healthz\n")
 }
 
@@ -197,7 +217,12 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		ws.Close()
 		return
 	}
-	c := newConn(s, ws, cd)
+	c, err := newConn(s, ws, cd)
+	if err != nil {
+		s.log.Error("open connection", "err", err)
+		ws.Close()
+		return
+	}
 	s.mu.Lock()
 	if s.draining.Load() {
 		s.mu.Unlock()
@@ -205,6 +230,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.conns[c] = struct{}{}
+	s.sessions[c.sess.token] = c.sess
 	s.connWG.Add(1)
 	s.mu.Unlock()
 	s.log.Debug("connection opened", "remote", r.RemoteAddr, "encoding", cd.name())
@@ -216,6 +242,20 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.log.Debug("connection closed", "remote", r.RemoteAddr)
 	}()
+}
+
+// releaseDetached releases the sessions waiting for a resume, recording
+// their running episodes as abandoned.
+func (s *Server) releaseDetached() {
+	s.mu.Lock()
+	var detached []*session
+	for _, sess := range s.sessions {
+		detached = append(detached, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range detached {
+		s.releaseSession(sess)
+	}
 }
 
 // Serve accepts connections on ln until ctx is done, then shuts down
@@ -257,8 +297,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.connWG.Wait(); close(done) }()
 	select {
 	case <-done:
+		s.releaseDetached()
 		return nil
 	case <-ctx.Done():
+		s.cancel()
 		for _, c := range conns {
 			c.abort()
 		}

@@ -401,9 +401,10 @@ func TestEpisodeLimits(t *testing.T) {
 }
 
 // TestEpisodesAreConnectionScoped checks that one connection cannot touch
-// another's episodes, and that a closed connection releases its episodes.
+// another's episodes, and that a closed connection releases its episodes
+// (at once with resume off).
 func TestEpisodesAreConnectionScoped(t *testing.T) {
-	te := newTestEnv(t, nil, nil)
+	te := newTestEnv(t, nil, withGrace(-1))
 	a := dial(t, te.url, SubprotocolJSON)
 	b := dial(t, te.url, SubprotocolMsgpack)
 	ep := a.result(OpReset, map[string]any{"task_id": te.tasks.All()[0].ID})["episode"]

@@ -35,6 +35,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxEpisodes := fs.Int("max-episodes", 4096, "running episodes per connection")
 	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
+	resumeGrace := fs.Duration("resume-grace", 60*time.Second, "how long a dropped connection's episodes wait for the client to resume them (0: resume off, episodes released at once)")
 	mcpFile := fs.String("mcp", "", `MCP servers file: {"servers": {"NAME": {"command": ..., "args": [...]} or {"url": ...}}}; their tools join the pool`)
 	online := fs.Bool("online", false, "enable the tools that call remote web APIs (NCBI E-utilities); API keys from NCBI_API_KEY")
 	storeDir := fs.String("tool-store", "", "directory of recorded tool results (one JSON file per tool and arguments)")
@@ -130,7 +131,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := env.NewServer(engine, env.ServerConfig{
 		MaxFrameBytes: *maxFrame, MaxEpisodesPerConnection: *maxEpisodes, MaxInFlight: *maxInFlight,
-		Version: version.String(),
+		Version: version.String(), ResumeGrace: resumeGraceConfig(*resumeGrace),
 	}, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -158,4 +159,13 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, usagef("bad --log-format %q (text, json)", format)
+}
+
+// resumeGraceConfig maps the --resume-grace flag (0 = off) onto
+// ServerConfig.ResumeGrace (0 = default, negative = off).
+func resumeGraceConfig(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
