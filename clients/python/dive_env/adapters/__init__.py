@@ -16,6 +16,7 @@ import os
 import threading
 
 from ..client import DEFAULT_URL
+from ..errors import DiveError
 from ..sync import Client
 
 _shared: dict = {}
@@ -33,3 +34,14 @@ def shared_client(url: str = "", encoding: str = "auto") -> Client:
         if client is None:
             client = _shared[key] = Client(url, encoding=encoding)
         return client
+
+
+def close_quietly(client: Client, episode) -> None:
+    """Closes an episode (an Episode or None), ignoring the errors of closing twice or after a lost connection:
+    the server releases what a client leaves behind anyway."""
+    if episode is None:
+        return
+    try:
+        client.close_episode(episode.episode)
+    except (DiveError, RuntimeError):
+        pass

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..sync import Client
-from . import shared_client
+from . import close_quietly, shared_client
 
 _TRUNCATING = {"max_turns", "max_tool_calls", "deadline", "abandoned"}
 
@@ -63,9 +63,5 @@ class DiveGymEnv:
         return list(res.messages), reward, terminated, truncated, info
 
     def close(self) -> None:
-        if self.episode is not None:
-            try:
-                self.client.close_episode(self.episode.episode)
-            except Exception:  # noqa: BLE001 - closing twice, or after a lost connection
-                pass
-            self.episode = None
+        close_quietly(self.client, self.episode)
+        self.episode = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..chat import tool_results_text, with_tools_in_system_prompt
-from . import shared_client
+from . import close_quietly, shared_client
 
 try:  # use SkyRL's base class where SkyRL is installed
     from skyrl_gym.envs.base_text_env import BaseTextEnv as _Base
@@ -87,12 +87,8 @@ class DiveTextEnv(_Base):
                 "postprocessed_action": None}
 
     def close(self) -> None:
-        if self.episode is not None:
-            try:
-                self.client.close_episode(self.episode.episode)
-            except Exception:  # noqa: BLE001
-                pass
-            self.episode = None
+        close_quietly(self.client, self.episode)
+        self.episode = None
 
     def get_metrics(self) -> dict:
         return {"turns": self.turns}

@@ -25,7 +25,7 @@ import keyword
 from typing import Any, Iterable, Optional
 
 from ..sync import Client
-from . import shared_client
+from . import close_quietly, shared_client
 
 _JSON_TYPES = {"string": str, "integer": int, "number": float, "boolean": bool, "array": list, "object": dict}
 
@@ -137,12 +137,8 @@ class DiveEnvironment:
         return self._done.reward
 
     def _close(self) -> None:
-        if self._episode is not None:
-            try:
-                self._client.close_episode(self._episode.episode)
-            except Exception:  # noqa: BLE001
-                pass
-            self._episode = None
+        close_quietly(self._client, self._episode)
+        self._episode = None
 
 
 def _tool_method(schema: dict):
