@@ -28,6 +28,8 @@ COPY --from=build /out/dive /usr/local/bin/dive
 USER nonroot:nonroot
 EXPOSE 8790
 ENTRYPOINT ["/usr/local/bin/dive"]
-# In a container the server must listen on all interfaces to be reachable;
-# put it behind the cluster's network policy until token auth lands (reliability issue).
+# In a container the server must listen on all interfaces to be reachable, and
+# off loopback it refuses to start without a bearer token: run the image with
+# -e DIVE_TOKEN=... (or mount a file and add --token-file); trainers send
+# Authorization: Bearer TOKEN.
 CMD ["serve", "--addr", "0.0.0.0:8790"]

@@ -32,8 +32,9 @@ type conn struct {
 	sem        chan struct{}
 	inflight   sync.WaitGroup
 
-	deadlineMu sync.Mutex
-	draining   atomic.Bool
+	deadlineMu  sync.Mutex
+	draining    atomic.Bool
+	policyClose string // set by the reader before it ends: close with 1008 and this reason
 
 	mu    sync.Mutex
 	tails map[string]chan struct{} // per-episode: done channel of the last queued request
@@ -147,6 +148,8 @@ func (c *conn) writeLoop() {
 					code, reason := websocket.CloseNormalClosure, ""
 					if c.draining.Load() {
 						code, reason = closeCodeGoingAway, closeReasonShutdown
+					} else if c.policyClose != "" {
+						code, reason = websocket.ClosePolicyViolation, c.policyClose
 					}
 					_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.srv.cfg.WriteWait))
 				}
@@ -188,6 +191,16 @@ func (c *conn) reply(r Response) {
 }
 
 func (c *conn) readLoop() {
+	bad := 0 // undecodable frames in a row
+	badFrame := func(e *Error) bool {
+		c.reply(Response{Error: e})
+		if bad++; bad >= c.srv.cfg.MaxBadFrames {
+			c.srv.log.Warn("closing a connection that sends only undecodable frames", "remote", c.ws.RemoteAddr().String(), "bad_frames", bad)
+			c.policyClose = fmt.Sprintf("%d undecodable frames in a row", bad)
+			return true
+		}
+		return false
+	}
 	for {
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -198,14 +211,19 @@ func (c *conn) readLoop() {
 		}
 		c.extendReadDeadline()
 		if mt != c.codec.messageType() {
-			c.reply(Response{Error: errorf(CodeBadFrame, "this connection speaks %s: send %s frames", c.codec.name(), frameKind(c.codec.messageType()))})
+			if badFrame(errorf(CodeBadFrame, "this connection speaks %s: send %s frames", c.codec.name(), frameKind(c.codec.messageType()))) {
+				return
+			}
 			continue
 		}
 		env, err := c.codec.decodeEnvelope(data)
 		if err != nil {
-			c.reply(Response{Error: errorf(CodeBadFrame, "frame is not a valid %s request: %v", c.codec.name(), err)})
+			if badFrame(errorf(CodeBadFrame, "frame is not a valid %s request: %v", c.codec.name(), err)) {
+				return
+			}
 			continue
 		}
+		bad = 0
 		req := c.prepare(env, false)
 		select {
 		case c.sem <- struct{}{}:

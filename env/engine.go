@@ -31,6 +31,9 @@ type EngineConfig struct {
 	MaxToolCalls int
 	// MaxToolCallsPerStep caps the calls of one assistant turn; extra calls are refused.
 	MaxToolCallsPerStep int
+	// MaxMessageBytes caps an assistant turn (its content and tool-call
+	// arguments); a longer one is refused with limit_exceeded.
+	MaxMessageBytes int
 	// EpisodeDeadline is the default wall-clock budget of an episode.
 	EpisodeDeadline time.Duration
 	// ToolCallFormat is the default tool-call format ("openai" or "hermes").
@@ -43,10 +46,10 @@ type EngineConfig struct {
 	Weights reward.Weights
 }
 
-// DefaultEngineConfig returns 16 turns, 64 tool calls (16 per step), 30
-// minutes, the openai format and DefaultSystemPrompt.
+// DefaultEngineConfig returns 16 turns, 64 tool calls (16 per step),
+// 4 MiB assistant turns, 30 minutes, the openai format and DefaultSystemPrompt.
 func DefaultEngineConfig() EngineConfig {
-	return EngineConfig{MaxTurns: 16, MaxToolCalls: 64, MaxToolCallsPerStep: 16,
+	return EngineConfig{MaxTurns: 16, MaxToolCalls: 64, MaxToolCallsPerStep: 16, MaxMessageBytes: 4 << 20,
 		EpisodeDeadline: 30 * time.Minute, ToolCallFormat: FormatOpenAI, SystemPrompt: DefaultSystemPrompt}
 }
 
@@ -63,6 +66,9 @@ func (c *EngineConfig) fillDefaults() {
 	}
 	if c.MaxToolCallsPerStep <= 0 {
 		c.MaxToolCallsPerStep = d.MaxToolCallsPerStep
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = d.MaxMessageBytes
 	}
 	if c.EpisodeDeadline <= 0 {
 		c.EpisodeDeadline = d.EpisodeDeadline

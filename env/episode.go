@@ -122,6 +122,9 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	if perr != nil {
 		return nil, perr
 	}
+	if size := messageBytes(msg); size > e.cfg.MaxMessageBytes {
+		return nil, errorf(CodeLimit, "the assistant turn is %d bytes; the limit is %d (max_message_bytes)", size, e.cfg.MaxMessageBytes)
+	}
 	ep.turns++
 	ep.messages = append(ep.messages, msg)
 	res := &StepResult{Episode: ep.id, Messages: []Message{}, Info: StepInfo{Turn: ep.turns, ToolCalls: []CallInfo{}}}
@@ -216,6 +219,15 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 		ep.end(ReasonMaxTurns, nil)
 	}
 	return ep.fill(res, start), nil
+}
+
+// messageBytes is the size of an assistant turn: content and call arguments.
+func messageBytes(m Message) int {
+	n := len(m.Content)
+	for _, c := range m.ToolCalls {
+		n += len(c.Function.Name) + len(c.Function.Arguments)
+	}
+	return n
 }
 
 func (ep *episode) sortedToolNames() []string {

@@ -24,7 +24,7 @@ func FuzzDecodeFrame(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			for _, p := range []any{&map[string]any{}, &TasksListParams{}, &SampleSpec{}, &ResetParams{}, &StepParams{}, &EpisodeParams{}} {
+			for _, p := range []any{&HelloParams{}, &TasksListParams{}, &SampleSpec{}, &ResetParams{}, &StepParams{}, &EpisodeParams{}, &ScoreParams{}} {
 				_ = c.decodeParams(env.Params, p)
 			}
 			if frames, err := c.splitBatch(env.Params); err == nil {

@@ -82,6 +82,8 @@ type Limits struct {
 	MaxInFlight              int     `json:"max_in_flight"`
 	MaxBatch                 int     `json:"max_batch"`
 	MaxToolCallsPerStep      int     `json:"max_tool_calls_per_step"`
+	MaxMessageBytes          int     `json:"max_message_bytes"`
+	MaxConnectionsPerClient  int     `json:"max_connections_per_client"`
 	DefaultMaxTurns          int     `json:"default_max_turns"`
 	DefaultMaxToolCalls      int     `json:"default_max_tool_calls"`
 	DefaultDeadlineSeconds   float64 `json:"default_deadline_s"`

@@ -2,11 +2,13 @@ package env
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -32,6 +34,13 @@ type ServerConfig struct {
 	MaxInFlight int
 	// MaxBatch caps the requests of one batch frame.
 	MaxBatch int
+	// MaxConnectionsPerClient caps the open connections from one IP address;
+	// beyond it the handshake is refused with 429.
+	MaxConnectionsPerClient int
+	// MaxBadFrames is how many undecodable frames in a row a connection may
+	// send before it is closed (1008): a client that only sends garbage is
+	// cut off; others are not affected.
+	MaxBadFrames int
 	// PingInterval is how often the server pings; a connection that sends
 	// nothing, not even a pong, for PongWait is closed.
 	PingInterval, PongWait time.Duration
@@ -43,6 +52,15 @@ type ServerConfig struct {
 	// a client to resume them (hello with the session token) before they
 	// are abandoned. Zero means the default; negative turns resume off.
 	ResumeGrace time.Duration
+	// Token, when set, is the bearer token every websocket client must send
+	// (Authorization: Bearer TOKEN); it is compared in constant time.
+	Token string
+	// AllowedOrigins are the browser origins (scheme://host[:port]) allowed
+	// besides the server's own; a handshake with any other Origin header is
+	// refused. Clients that send no Origin (trainers) are not affected.
+	AllowedOrigins []string
+	// TLSCertFile and TLSKeyFile, when set, make Serve speak TLS (wss://).
+	TLSCertFile, TLSKeyFile string
 }
 
 // DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
@@ -51,7 +69,7 @@ type ServerConfig struct {
 // writes, and a 60 s grace period for resuming a dropped connection's episodes.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{MaxFrameBytes: 16 << 20, MaxEpisodesPerConnection: 4096, RetainFinished: 1024,
-		MaxInFlight: 256, MaxBatch: 1024, PingInterval: 20 * time.Second, PongWait: 60 * time.Second,
+		MaxInFlight: 256, MaxBatch: 1024, MaxConnectionsPerClient: 256, MaxBadFrames: 100, PingInterval: 20 * time.Second, PongWait: 60 * time.Second,
 		WriteWait: 10 * time.Second, Version: "dev", ResumeGrace: 60 * time.Second}
 }
 
@@ -60,6 +78,7 @@ func (c *ServerConfig) fillDefaults() {
 	for _, f := range []struct{ v, def *int }{
 		{&c.MaxFrameBytes, &d.MaxFrameBytes}, {&c.MaxEpisodesPerConnection, &d.MaxEpisodesPerConnection},
 		{&c.RetainFinished, &d.RetainFinished}, {&c.MaxInFlight, &d.MaxInFlight}, {&c.MaxBatch, &d.MaxBatch},
+		{&c.MaxConnectionsPerClient, &d.MaxConnectionsPerClient}, {&c.MaxBadFrames, &d.MaxBadFrames},
 	} {
 		if *f.v <= 0 {
 			*f.v = *f.def
@@ -96,6 +115,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
+	perIP    map[string]int      // open connections by client IP
 	sessions map[string]*session // by token: attached and detached ones
 	draining atomic.Bool
 	connWG   sync.WaitGroup
@@ -110,13 +130,52 @@ func NewServer(engine *Engine, cfg ServerConfig, log *slog.Logger) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{
 		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{},
-		sessions: map[string]*session{}, ctx: ctx, cancel: cancel,
+		sessions: map[string]*session{}, perIP: map[string]int{}, ctx: ctx, cancel: cancel,
 		upgrader: websocket.Upgrader{
 			Subprotocols:    []string{SubprotocolMsgpack, SubprotocolJSON},
 			ReadBufferSize:  16 << 10,
 			WriteBufferSize: 16 << 10,
+			CheckOrigin:     originChecker(cfg.AllowedOrigins),
 		},
 	}
+}
+
+// originChecker allows handshakes without an Origin header (non-browser
+// clients), from the server's own host, and from the allowed origins.
+func originChecker(allowed []string) func(*http.Request) bool {
+	set := map[string]bool{}
+	for _, o := range allowed {
+		set[strings.ToLower(strings.TrimRight(o, "/"))] = true
+	}
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			return true
+		}
+		u, err := url.Parse(origin)
+		if err != nil {
+			return false
+		}
+		return strings.EqualFold(u.Host, r.Host) || set[strings.ToLower(u.Scheme+"://"+u.Host)]
+	}
+}
+
+// clientIP is the request's remote IP address (the port dropped).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// authorized reports whether a request carries the server's bearer token.
+func (s *Server) authorized(r *http.Request) bool {
+	if s.cfg.Token == "" {
+		return true
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.Token)) == 1
 }
 
 // Limits returns the limits announced by hello.
@@ -124,6 +183,7 @@ func (s *Server) Limits() Limits {
 	ec := s.engine.Config()
 	return Limits{MaxFrameBytes: s.cfg.MaxFrameBytes, MaxEpisodesPerConnection: s.cfg.MaxEpisodesPerConnection,
 		MaxInFlight: s.cfg.MaxInFlight, MaxBatch: s.cfg.MaxBatch, MaxToolCallsPerStep: ec.MaxToolCallsPerStep,
+		MaxMessageBytes: ec.MaxMessageBytes, MaxConnectionsPerClient: s.cfg.MaxConnectionsPerClient,
 		DefaultMaxTurns: ec.MaxTurns, DefaultMaxToolCalls: ec.MaxToolCalls, DefaultDeadlineSeconds: ec.EpisodeDeadline.Seconds()}
 }
 
@@ -195,6 +255,11 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dive"`)
+		http.Error(w, "this server needs a bearer token: send Authorization: Bearer TOKEN", http.StatusUnauthorized)
+		return
+	}
 	if asked := websocket.Subprotocols(r); len(asked) > 0 {
 		ok := false
 		for _, p := range asked {
@@ -207,8 +272,29 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	ip := clientIP(r)
+	s.mu.Lock()
+	if s.perIP[ip] >= s.cfg.MaxConnectionsPerClient {
+		s.mu.Unlock()
+		http.Error(w, fmt.Sprintf("too many connections from %s (the limit is %d); multiplex episodes over fewer connections", ip, s.cfg.MaxConnectionsPerClient), http.StatusTooManyRequests)
+		return
+	}
+	s.perIP[ip]++
+	s.mu.Unlock()
+	released := false
+	releaseIP := func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !released {
+			released = true
+			if s.perIP[ip]--; s.perIP[ip] <= 0 {
+				delete(s.perIP, ip)
+			}
+		}
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		releaseIP()
 		s.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return // the upgrader has answered the client
 	}
@@ -219,6 +305,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := newConn(s, ws, cd)
 	if err != nil {
+		releaseIP()
 		s.log.Error("open connection", "err", err)
 		ws.Close()
 		return
@@ -226,6 +313,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.draining.Load() {
 		s.mu.Unlock()
+		releaseIP()
 		c.closeNow(closeCodeGoingAway, closeReasonShutdown)
 		return
 	}
@@ -236,6 +324,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("connection opened", "remote", r.RemoteAddr, "encoding", cd.name())
 	go func() {
 		defer s.connWG.Done()
+		defer releaseIP()
 		c.run()
 		s.mu.Lock()
 		delete(s.conns, c)
@@ -264,7 +353,11 @@ func (s *Server) releaseDetached() {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drainTimeout time.Duration) error {
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	if s.cfg.TLSCertFile != "" || s.cfg.TLSKeyFile != "" {
+		go func() { errc <- hs.ServeTLS(ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile) }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

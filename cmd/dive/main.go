@@ -29,6 +29,7 @@ Usage:
   dive solve [TASKS] --llm-url ...   roll a teacher model out on tasks: trajectories (SFT data)
   dive verify TRAJ --out F           rescore trajectories (match, or the judge when configured)
   dive filter TRAJ --rl-out/--sft-out  pass@k filter for RL, correct trajectories for SFT
+  dive soak [--duration 60s]           soak test: load, drops, bad frames, hostile code, SIGTERM; checks nothing is lost
   dive score FILE [--scorer S]       score a JSONL of question, ground_truth, response (and label):
                                      per-line results and agreement with the labels
   dive version                       print the version
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return verifyCmd(ctx, rest, stdout, stderr)
 	case "filter":
 		return filterCmd(ctx, rest, stdout, stderr)
+	case "soak":
+		return soakCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(rest, stdout)
 	case "help", "-h", "--help":

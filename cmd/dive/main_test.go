@@ -368,6 +368,36 @@ func TestServeRefusesBadTasks(t *testing.T) {
 	}
 }
 
+// TestServeAccessFlags: off loopback a token is required; token files and
+// TLS flags are checked before anything starts.
+func TestServeAccessFlags(t *testing.T) {
+	t.Setenv("DIVE_TOKEN", "")
+	empty := filepath.Join(t.TempDir(), "empty-token")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "0.0.0.0:0"}, "set a bearer token"},
+		{[]string{"--addr", "[::]:0"}, "set a bearer token"},
+		{[]string{"--addr", "127.0.0.1:0", "--token-file", empty}, "is empty"},
+		{[]string{"--addr", "127.0.0.1:0", "--token-file", "/nonexistent/token"}, "token file"},
+		{[]string{"--addr", "127.0.0.1:0", "--tls-cert", "c.pem"}, "go together"},
+	} {
+		_, stderr, err := runCLI(t, append([]string{"serve"}, c.args...)...)
+		if err == nil || !strings.Contains(stderr+err.Error(), c.want) {
+			t.Errorf("serve %v: %v, %q (want %q)", c.args, err, stderr, c.want)
+		}
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:1": true, "[::1]:1": true, "localhost:1": true, "0.0.0.0:1": false, ":1": false, "10.0.0.1:1": false} {
+		if got := loopbackAddr(addr); got != want {
+			t.Errorf("loopbackAddr(%q) = %v", addr, got)
+		}
+	}
+}
+
 func TestScoreCommand(t *testing.T) {
 	out, _, err := runCLI(t, "score", "testdata/score.jsonl", "--json")
 	if err != nil {

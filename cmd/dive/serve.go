@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,7 +36,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxInFlight := fs.Int("max-in-flight", 256, "requests handled at once per connection")
 	maxEpisodes := fs.Int("max-episodes", 4096, "running episodes per connection")
 	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
+	maxMessage := fs.Int("max-message-bytes", 4<<20, "largest assistant turn (content and tool-call arguments)")
+	maxConnsPerClient := fs.Int("max-connections-per-client", 256, "open connections from one IP address")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
+	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (default: $DIVE_TOKEN); required to listen off loopback")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM) to serve wss:// with --tls-key")
+	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
+	origins := fs.String("allowed-origins", "", "comma-separated browser origins allowed besides the server's own (e.g. https://ui.example.org)")
 	resumeGrace := fs.Duration("resume-grace", 60*time.Second, "how long a dropped connection's episodes wait for the client to resume them (0: resume off, episodes released at once)")
 	mcpFile := fs.String("mcp", "", `MCP servers file: {"servers": {"NAME": {"command": ..., "args": [...]} or {"url": ...}}}; their tools join the pool`)
 	online := fs.Bool("online", false, "enable the tools that call remote web APIs (NCBI E-utilities); API keys from NCBI_API_KEY")
@@ -68,8 +76,22 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("--reward-weights: %v", err)
 	}
 
+	token, err := loadToken(*tokenFile, os.Getenv("DIVE_TOKEN"))
+	if err != nil {
+		return err
+	}
+	if token == "" && !loopbackAddr(*addr) {
+		return usagef("--addr %s is reachable from other machines: set a bearer token (DIVE_TOKEN or --token-file) so that only your trainers can connect", *addr)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+
 	sbCfg := sandbox.DefaultConfig()
 	sbCfg.Warm, sbCfg.MaxSlots = *sandboxWarm, *sandboxSlots
+	// Sandboxed code must not read what the server holds: its binary (with the
+	// embedded tasks), task files, trajectories, stores, secrets, its working directory.
+	sbCfg.Hide = absPaths(append(append(serverPaths(), taskFiles...), *trajectories, *storeDir, *mcpFile, judge.cache, *tokenFile, *tlsCert, *tlsKey))
 	if t := *callTimeout - 3*time.Second; t > 0 && t < sbCfg.Timeout {
 		sbCfg.Timeout = t // interrupted and reported within the call's deadline
 	}
@@ -124,21 +146,27 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engine, err := env.NewEngine(env.EngineConfig{
 		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep, Weights: rewardWeights,
+		MaxMessageBytes: *maxMessage,
 		EpisodeDeadline: *deadline, ToolCallFormat: *format,
 	}, set, reg, scorers, rec, log)
 	if err != nil {
 		return err
 	}
 	srv := env.NewServer(engine, env.ServerConfig{
-		MaxFrameBytes: *maxFrame, MaxEpisodesPerConnection: *maxEpisodes, MaxInFlight: *maxInFlight,
+		MaxFrameBytes: *maxFrame, MaxEpisodesPerConnection: *maxEpisodes, MaxInFlight: *maxInFlight, MaxConnectionsPerClient: *maxConnsPerClient,
 		Version: version.String(), ResumeGrace: resumeGraceConfig(*resumeGrace),
+		Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowedOrigins: splitList(*origins),
 	}, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	log.Info("dive serving", "version", version.String(), "url", "ws://"+ln.Addr().String()+env.EndpointPath,
-		"status", "http://"+ln.Addr().String()+"/", "tasks", set.Len(), "tools", reg.Len(), "trajectories", *trajectories)
+	scheme := "ws"
+	if *tlsCert != "" {
+		scheme = "wss"
+	}
+	log.Info("dive serving", "version", version.String(), "url", scheme+"://"+ln.Addr().String()+env.EndpointPath,
+		"status", map[string]string{"ws": "http", "wss": "https"}[scheme]+"://"+ln.Addr().String()+"/", "token", token != "", "tasks", set.Len(), "tools", reg.Len(), "trajectories", *trajectories)
 	if err := srv.Serve(ctx, ln, *drain); err != nil {
 		return err
 	}
@@ -168,4 +196,70 @@ func resumeGraceConfig(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// loadToken reads the bearer token from a file (trailing newline trimmed) or
+// takes it from the environment; an empty file is an error.
+func loadToken(file, fromEnv string) (string, error) {
+	if file == "" {
+		return strings.TrimSpace(fromEnv), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("token file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("token file %s is empty", file)
+	}
+	return tok, nil
+}
+
+// loopbackAddr reports whether a listen address is reachable from this machine only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// serverPaths are the server's own binary and working directory.
+func serverPaths() []string {
+	var out []string
+	if exe, err := os.Executable(); err == nil {
+		out = append(out, exe)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		out = append(out, wd)
+	}
+	return out
+}
+
+// absPaths makes paths absolute, dropping empty ones.
+func absPaths(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			out = append(out, abs)
+		}
+	}
+	return out
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

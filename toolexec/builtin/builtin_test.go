@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dive-env/dive/toolexec"
 )
@@ -355,4 +357,46 @@ func BenchmarkBuiltinCall(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzToolArguments sends arbitrary arguments to every built-in tool through
+// the registry, as a model's tool call would: schema validation first, then
+// the tool. No input may make a tool panic (the registry would turn it into a
+// "panic" result; here it is a failure) or return a result that is not JSON.
+func FuzzToolArguments(f *testing.F) {
+	reg, err := NewRegistry(toolexec.DefaultOptions())
+	if err != nil {
+		f.Fatal(err)
+	}
+	tools := reg.Tools()
+	sort.Slice(tools, func(i, j int) bool { return tools[i].Manifest.ID < tools[j].Manifest.ID })
+	for i, tool := range tools {
+		f.Add(uint16(i), []byte(`{}`))
+		f.Add(uint16(i), []byte(`{"sequence": "ATGC", "expression": "1+2", "values": [1, 2, 3], "n": 3}`))
+		f.Add(uint16(i), []byte(tool.Manifest.Parameters)) // the schema itself: wrong shape, right keys
+	}
+	f.Add(uint16(0), []byte(`null`))
+	f.Add(uint16(1), []byte(`{"a": 1e999}`))
+	f.Fuzz(func(t *testing.T, which uint16, args []byte) {
+		tool := tools[int(which)%len(tools)]
+		if !tool.Executable() {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		res := reg.Call(ctx, tool, args)
+		if took := time.Since(start); took > 2*time.Second {
+			t.Fatalf("%s took %v on %q", tool.Manifest.Name, took, args)
+		}
+		if res.Err != nil {
+			if res.Err.Kind == toolexec.ErrPanic {
+				t.Fatalf("%s panicked on %q: %s", tool.Manifest.Name, args, res.Err.Message)
+			}
+			return
+		}
+		if !json.Valid([]byte(res.Content())) {
+			t.Fatalf("%s returned non-JSON for %q: %.200s", tool.Manifest.Name, args, res.Content())
+		}
+	})
 }

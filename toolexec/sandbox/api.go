@@ -55,6 +55,13 @@ type Config struct {
 	CgroupRoot string
 	// UID is the unprivileged user code runs as.
 	UID int
+	// Hide are files and directories of the server that sandboxed code must
+	// not read even where their permissions would let it (task files with
+	// ground truths, trajectories, the token file, the server binary with its
+	// embedded tasks): directories are covered by an empty read-only tmpfs,
+	// files by /dev/null. Paths that hold what the sandbox needs (/, /usr,
+	// /etc, the interpreter, the scratch root, …) are ignored.
+	Hide []string
 }
 
 // DefaultConfig returns 2 warm slots of at most 64, 512 MiB and 64

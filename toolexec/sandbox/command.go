@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 )
@@ -41,9 +40,7 @@ func (p *Pool) RunCommand(ctx context.Context, argv []string) (*CommandResult, e
 	}
 	rawArgv, _ := json.Marshal(argv)
 	cmd := exec.Command(self)
-	cmd.Env = []string{helperEnv + "=1", envScratch + "=" + scratch, envPython + "=" + p.cfg.Python, envArgv + "=" + string(rawArgv),
-		envScratchBytes + "=" + strconv.FormatInt(p.cfg.ScratchBytes, 10), envFileBytes + "=" + strconv.FormatInt(p.cfg.FileBytes, 10),
-		envAddressBytes + "=" + strconv.FormatInt(2*p.cfg.MemoryBytes, 10), envUID + "=" + strconv.Itoa(p.cfg.UID)}
+	cmd.Env = append(p.helperEnviron(scratch), envArgv+"="+string(rawArgv))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: namespaceFlags, Pdeathsig: syscall.SIGKILL}
 	var stdout, stderr bytes.Buffer
 	out := &limitedWriter{w: &stdout, n: p.cfg.MaxOutput}

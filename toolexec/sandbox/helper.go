@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -32,6 +34,7 @@ const (
 	envPython       = "DIVE_SANDBOX_PYTHON"
 	envUID          = "DIVE_SANDBOX_UID"
 	envArgv         = "DIVE_SANDBOX_ARGV" // JSON argv of a command to run instead of the Python worker
+	envHide         = "DIVE_SANDBOX_HIDE" // JSON list of paths to hide
 )
 
 func init() {
@@ -89,6 +92,15 @@ func helperMain() error {
 		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=16m,mode=1777"); err != nil {
 			return fmt.Errorf("mount tmpfs on %s: %w", dir, err)
 		}
+	}
+	var hide []string
+	if raw := os.Getenv(envHide); raw != "" && raw != "null" {
+		if err := json.Unmarshal([]byte(raw), &hide); err != nil {
+			return fmt.Errorf("%s: %w", envHide, err)
+		}
+	}
+	if err := hidePaths(hide, scratch, python); err != nil {
+		return err
 	}
 	opts := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", scratchBytes, uid, uid)
 	if err := unix.Mount("tmpfs", scratch, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
@@ -161,6 +173,50 @@ func helperMain() error {
 	_, _, errno := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(argv0)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	return fmt.Errorf("exec %s: %w", target[0], errno)
+}
+
+// hideable reports whether path may be hidden: not the root, and neither
+// holding nor inside what the sandbox itself needs.
+func hideable(path, scratch, python string) bool {
+	if !filepath.IsAbs(path) {
+		return false
+	}
+	path = filepath.Clean(path)
+	for _, need := range []string{"/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/proc", "/dev", "/sys", "/run", "/tmp", "/var/tmp",
+		filepath.Dir(scratch), python} {
+		if need == "" {
+			continue
+		}
+		rel, err := filepath.Rel(path, filepath.Clean(need))
+		if path == need || err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return false // path is need, or an ancestor of it
+		}
+	}
+	return true
+}
+
+// hidePaths covers each hideable directory with an empty read-only tmpfs and
+// each hideable file with /dev/null. Missing paths are skipped.
+func hidePaths(paths []string, scratch, python string) error {
+	for _, path := range paths {
+		if !hideable(path, scratch, python) {
+			continue
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			continue
+		}
+		if st.IsDir() {
+			if err := unix.Mount("tmpfs", path, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0555"); err != nil {
+				return fmt.Errorf("hide %s: %w", path, err)
+			}
+			continue
+		}
+		if err := unix.Mount("/dev/null", path, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("hide %s: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // remountReadOnly makes every mount read-only except the writable ones the

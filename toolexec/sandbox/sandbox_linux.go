@@ -168,6 +168,16 @@ func New(cfg Config, log *slog.Logger) (*Pool, error) {
 // Capabilities returns what the probe found.
 func (p *Pool) Capabilities() Capabilities { return p.caps }
 
+// helperEnviron is the whole environment of a helper process: its settings
+// and nothing of the server's own environment.
+func (p *Pool) helperEnviron(scratch string) []string {
+	hide, _ := json.Marshal(p.cfg.Hide)
+	return []string{helperEnv + "=1", envScratch + "=" + scratch, envPython + "=" + p.cfg.Python,
+		envScratchBytes + "=" + strconv.FormatInt(p.cfg.ScratchBytes, 10), envFileBytes + "=" + strconv.FormatInt(p.cfg.FileBytes, 10),
+		envAddressBytes + "=" + strconv.FormatInt(2*p.cfg.MemoryBytes, 10), envUID + "=" + strconv.Itoa(p.cfg.UID),
+		envHide + "=" + string(hide)}
+}
+
 func (p *Pool) signalRefill() {
 	select {
 	case p.refill <- struct{}{}:
@@ -378,9 +388,7 @@ func (p *Pool) start() (*slot, error) {
 		return nil, fmt.Errorf("sandbox helper: %w", err)
 	}
 	cmd := exec.Command(self)
-	cmd.Env = []string{helperEnv + "=1", envScratch + "=" + scratch, envPython + "=" + p.cfg.Python,
-		envScratchBytes + "=" + strconv.FormatInt(p.cfg.ScratchBytes, 10), envFileBytes + "=" + strconv.FormatInt(p.cfg.FileBytes, 10),
-		envAddressBytes + "=" + strconv.FormatInt(2*p.cfg.MemoryBytes, 10), envUID + "=" + strconv.Itoa(p.cfg.UID)}
+	cmd.Env = p.helperEnviron(scratch)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: namespaceFlags, Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

@@ -243,3 +243,55 @@ func TestThroughTheRegistry(t *testing.T) {
 		t.Fatalf("unavailable tool: %+v", tool)
 	}
 }
+
+// TestHiddenPaths: the server's own files (a task file with ground truths, a
+// trajectory log, a directory of them) are invisible to sandboxed code even
+// when their permissions would let anyone read them; paths the sandbox needs
+// are never hidden.
+func TestHiddenPaths(t *testing.T) {
+	dir, err := os.MkdirTemp("/var/lib", "dive-hide-test-") // not under /tmp, which the sandbox replaces anyway
+	if err != nil {
+		t.Skipf("no writable /var/lib: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	secretDir := filepath.Join(dir, "tasks")
+	if err := os.Mkdir(secretDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	taskFile := filepath.Join(secretDir, "tasks.jsonl")
+	trajFile := filepath.Join(dir, "trajectories.jsonl")
+	visible := filepath.Join(dir, "visible.txt")
+	for _, f := range []string{taskFile, trajFile, visible} {
+		if err := os.WriteFile(f, []byte(`{"ground_truth": "42"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := newTestPool(t, func(c *Config) { c.Hide = []string{secretDir, trajFile, "/", "/usr", "relative/path", c.Python} })
+	read := func(path string) string {
+		code := fmt.Sprintf("import os\ntry:\n    print(repr(open(%q).read()))\nexcept Exception as e:\n    print(type(e).__name__)", path)
+		return strings.TrimSpace(run(t, p, "hide", code).Stdout)
+	}
+	if got := read(taskFile); got != "FileNotFoundError" {
+		t.Errorf("task file in a hidden directory: %s", got)
+	}
+	if got := read(trajFile); got != "''" {
+		t.Errorf("hidden file: %s", got)
+	}
+	if got := read(visible); !strings.Contains(got, "ground_truth") {
+		t.Errorf("a file not hidden should be readable: %s", got)
+	}
+	if r := run(t, p, "hide", "import json, sys; print(sys.version_info[0])"); strings.TrimSpace(r.Stdout) != "3" {
+		t.Errorf("python broke with unsafe hide paths given: %+v", r)
+	}
+	for _, c := range []struct {
+		path string
+		want bool
+	}{{"/", false}, {"/usr", false}, {"/usr/bin/python3", false}, {"/run", false}, {"/var", false}, {"/var/lib/dive", true}, {"/srv/dive/tasks", true}, {"rel", false}} {
+		if got := hideable(c.path, "/run/dive-sandbox/slot-1", "/usr/bin/python3"); got != c.want {
+			t.Errorf("hideable(%q) = %v", c.path, got)
+		}
+	}
+}

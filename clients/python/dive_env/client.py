@@ -126,12 +126,14 @@ class AsyncClient:
     connection, reconnect and resume for up to ``reconnect_timeout`` seconds
     (keep it below the server's resume grace period, 60 s by default).
     ``request_timeout``: seconds to wait for any one reply (None: no limit;
-    steps can legitimately take as long as their tools).
+    steps can legitimately take as long as their tools). ``token``: the
+    server's bearer token (``dive serve`` with DIVE_TOKEN). ``ssl``: an
+    ``ssl.SSLContext`` for wss:// servers with a private CA.
     """
 
     def __init__(self, url: str = DEFAULT_URL, *, encoding: str = "auto", token: Optional[str] = None,
                  reconnect: bool = True, reconnect_timeout: float = 30.0, request_timeout: Optional[float] = None,
-                 connect_timeout: float = 10.0, max_frame_bytes: int = 64 << 20):
+                 connect_timeout: float = 10.0, max_frame_bytes: int = 64 << 20, ssl=None):
         self.url = url
         self._codec = _Codec(encoding)
         self._token = token
@@ -140,6 +142,7 @@ class AsyncClient:
         self.request_timeout = request_timeout
         self.connect_timeout = connect_timeout
         self.max_frame_bytes = max_frame_bytes
+        self._ssl = ssl  # an ssl.SSLContext for wss:// with a private CA
         self.hello_info: Optional[Hello] = None
         self.reconnects = 0  # how many times the connection was resumed
 
@@ -176,6 +179,7 @@ class AsyncClient:
         return await asyncio.wait_for(websockets.connect(
             self.url, subprotocols=[self._codec.subprotocol], compression=None, max_size=self.max_frame_bytes,
             extra_headers=headers, open_timeout=self.connect_timeout, ping_interval=20, ping_timeout=20,
+            **({"ssl": self._ssl} if self._ssl is not None else {}),
         ), self.connect_timeout + 1)
 
     async def _handshake(self, ws, resume: str = "") -> Hello:

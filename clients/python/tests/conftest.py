@@ -34,11 +34,12 @@ def _build_dive() -> str:
 class DiveServer:
     """A `dive serve` subprocess; url is its websocket endpoint."""
 
-    def __init__(self, binary: str, *args: str):
+    def __init__(self, binary: str, *args: str, env: dict | None = None):
         self.trajectories = pathlib.Path(tempfile.mkdtemp(prefix="dive-traj-")) / "trajectories.jsonl"
         cmd = [binary, "serve", "--addr", "127.0.0.1:0", "--log-level", "info",
                "--trajectories", str(self.trajectories), *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 60
         self.url = ""
         lines = []

@@ -187,3 +187,21 @@ def test_connect_refused_is_typed():
         with pytest.raises(dive_env.ConnectionLost):
             await env.reset("x")
     run(main())
+
+
+def test_bearer_token(dive_bin):
+    from conftest import TASKS, DiveServer
+    srv = DiveServer(dive_bin, "--tasks", str(TASKS), env={"DIVE_TOKEN": "t0ken"})
+    try:
+        async def main():
+            with pytest.raises(dive_env.ConnectionLost) as e:
+                await AsyncClient(srv.url, token="wrong").connect()
+            assert "401" in str(e.value)
+            with pytest.raises(dive_env.ConnectionLost):
+                await AsyncClient(srv.url).connect()
+            async with AsyncClient(srv.url, token="t0ken") as env:
+                ep = await env.reset("arith-0")
+                assert ep.episode
+        run(main())
+    finally:
+        srv.stop()

@@ -1,0 +1,148 @@
+package env
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// TestBearerToken: with a token configured, a handshake without it or with a
+// wrong one is refused with 401; the right one gets through.
+func TestBearerToken(t *testing.T) {
+	te := newTestEnv(t, nil, func(_ *EngineConfig, sc *ServerConfig) { sc.Token = "s3cret-token" })
+	for name, header := range map[string]string{"none": "", "wrong": "Bearer s3cret-tokeN", "prefix": "Bearer s3cret", "basic": "Basic s3cret-token"} {
+		h := http.Header{}
+		if header != "" {
+			h.Set("Authorization", header)
+		}
+		_, resp, err := websocket.DefaultDialer.Dial(te.url, h)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("%s: err %v, response %v", name, err, resp)
+		}
+	}
+	h := http.Header{"Authorization": {"Bearer s3cret-token"}}
+	ws, _, err := websocket.DefaultDialer.Dial(te.url, h)
+	if err != nil {
+		t.Fatalf("right token refused: %v", err)
+	}
+	ws.Close()
+	resp, err := http.Get("http" + te.url[2:len(te.url)-len(EndpointPath)] + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz needs no token: %v %v", err, resp)
+	}
+	resp.Body.Close()
+}
+
+// TestOriginCheck: browsers from other origins are refused unless allowed;
+// clients without an Origin header (trainers) are not affected.
+func TestOriginCheck(t *testing.T) {
+	te := newTestEnv(t, nil, func(_ *EngineConfig, sc *ServerConfig) { sc.AllowedOrigins = []string{"https://ui.example.org/"} })
+	cases := []struct {
+		origin string
+		ok     bool
+	}{{"", true}, {"https://evil.example.com", false}, {"https://ui.example.org", true}, {"http://ui.example.org", false}, {"::not a url", false}}
+	for _, c := range cases {
+		h := http.Header{}
+		if c.origin != "" {
+			h.Set("Origin", c.origin)
+		}
+		ws, resp, err := websocket.DefaultDialer.Dial(te.url, h)
+		if c.ok != (err == nil) {
+			t.Fatalf("origin %q: err %v, response %v", c.origin, err, resp)
+		}
+		if err == nil {
+			ws.Close()
+		} else if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("origin %q refused with %d", c.origin, resp.StatusCode)
+		}
+	}
+	// The server's own origin is allowed.
+	host := te.url[len("ws://") : len(te.url)-len(EndpointPath)]
+	ws, _, err := websocket.DefaultDialer.Dial(te.url, http.Header{"Origin": {"http://" + host}})
+	if err != nil {
+		t.Fatalf("same origin refused: %v", err)
+	}
+	ws.Close()
+}
+
+// TestTLS serves wss:// with a certificate and a token, end to end.
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	eng := newTestEnv(t, nil, nil).engine
+	srv := NewServer(eng, ServerConfig{TLSCertFile: certFile, TLSKeyFile: keyFile, Token: "tok"}, quietLogger())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln, 5*time.Second) }()
+	defer func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, Subprotocols: []string{SubprotocolJSON}, HandshakeTimeout: 5 * time.Second}
+	ws, _, err := d.Dial("wss://"+ln.Addr().String()+EndpointPath, http.Header{"Authorization": {"Bearer tok"}})
+	if err != nil {
+		t.Fatalf("wss dial: %v", err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"id": 1, "op": "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	var reply map[string]any
+	if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
+		t.Fatalf("hello over TLS: %v %v", err, reply)
+	}
+	if _, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+EndpointPath, nil); err == nil {
+		t.Fatal("plain ws accepted by a TLS server")
+	}
+}
+
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "dive test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}

@@ -1,0 +1,49 @@
+package soak
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReadTrajectoriesSkipsATornLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "traj.jsonl")
+	data := `{"episode": "a", "reason": "answer"}` + "\n" + `{"episode": "b", "reason": "abandoned"}` + "\n" + `{"episode": "c", "rea`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seen, abandoned, err := readTrajectories(path)
+	if err != nil || len(seen) != 2 || !seen["a"] || !seen["b"] || abandoned != 1 {
+		t.Fatalf("seen %v abandoned %d err %v", seen, abandoned, err)
+	}
+	if seen, _, err := readTrajectories(filepath.Join(t.TempDir(), "missing")); err != nil || len(seen) != 0 {
+		t.Fatalf("missing file: %v %v", seen, err)
+	}
+}
+
+func TestJudge(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		rep  Report
+		want string
+	}{
+		{"clean", Report{Episodes: 10, RSSWarmMB: 40, RSSEndMB: 50}, ""},
+		{"crash", Report{Episodes: 10, ServerCrashed: true}, "died"},
+		{"exit", Report{Episodes: 10, ServerExit: 2}, "status 2"},
+		{"lost", Report{Episodes: 10, LostTrajectories: 3}, "3 finished episodes missing"},
+		{"leak", Report{Episodes: 10, Leaks: 1}, "another episode"},
+		{"idle", Report{}, "no episode finished"},
+		{"memory", Report{Episodes: 10, RSSWarmMB: 40, RSSEndMB: 200}, "memory grew"},
+		{"errors", Report{Episodes: 10, UnexpectedErrors: map[string]int{"step: internal": 2}}, "2 × step: internal"},
+	} {
+		r := c.rep
+		if r.UnexpectedErrors == nil {
+			r.UnexpectedErrors = map[string]int{}
+		}
+		r.judge()
+		if got := strings.Join(r.Failures, "; "); r.Passed != (c.want == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: passed %v, failures %q", c.name, r.Passed, got)
+		}
+	}
+}
