@@ -63,6 +63,8 @@ type Report struct {
 	SandboxErrors     int64          `json:"sandbox_errors"`
 	Leaks             int64          `json:"cross_episode_leaks"`
 	LostTrajectories  int            `json:"lost_trajectories"`
+	UnansweredAtDrain int            `json:"steps_unanswered_at_drain"`
+	LostSteps         int            `json:"steps_run_but_unanswered"`
 	RecordedAbandoned int            `json:"recorded_abandoned"`
 	UnexpectedErrors  map[string]int `json:"unexpected_errors"`
 	ServerCrashed     bool           `json:"server_crashed"`
@@ -123,7 +125,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer srv.cmd.Process.Kill()
 
 	rep := &Report{UnexpectedErrors: map[string]int{}}
-	run := &runState{cfg: cfg, url: srv.url, rep: rep, taskFile: taskFile, finished: map[string]bool{}}
+	run := &runState{cfg: cfg, url: srv.url, rep: rep, taskFile: taskFile, finished: map[string]bool{}, unanswered: map[string]int{}}
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	var wg sync.WaitGroup
@@ -212,8 +214,16 @@ sampling:
 	rep.RecordedAbandoned = abandoned
 	run.mu.Lock()
 	for id := range run.finished {
-		if !recorded[id] {
+		if _, ok := recorded[id]; !ok {
 			rep.LostTrajectories++
+		}
+	}
+	// A step the drain left unanswered must not have run: the episode's
+	// recorded turns are the turns its client saw answered.
+	rep.UnansweredAtDrain = len(run.unanswered)
+	for id, acked := range run.unanswered {
+		if turns, ok := recorded[id]; ok && turns != acked {
+			rep.LostSteps++
 		}
 	}
 	run.mu.Unlock()
@@ -231,6 +241,9 @@ func (r *Report) judge() {
 	}
 	if r.LostTrajectories > 0 {
 		r.Failures = append(r.Failures, fmt.Sprintf("%d finished episodes missing from the trajectory log", r.LostTrajectories))
+	}
+	if r.LostSteps > 0 {
+		r.Failures = append(r.Failures, fmt.Sprintf("%d steps ran during the drain but were never answered", r.LostSteps))
 	}
 	if r.Leaks > 0 {
 		r.Failures = append(r.Failures, fmt.Sprintf("%d sandbox results showed another episode's state", r.Leaks))
@@ -308,26 +321,29 @@ func rssMB(pid int) float64 {
 	return 0
 }
 
-// readTrajectories returns the episodes in the log (a torn last line is
-// skipped) and how many were recorded as abandoned.
-func readTrajectories(path string) (map[string]bool, int, error) {
+// readTrajectories returns the episodes in the log with their turns (a torn
+// last line is skipped) and how many were recorded as abandoned.
+func readTrajectories(path string) (map[string]int, int, error) {
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return map[string]bool{}, 0, nil
+		return map[string]int{}, 0, nil
 	}
 	if err != nil {
 		return nil, 0, err
 	}
 	defer f.Close()
-	seen, abandoned := map[string]bool{}, 0
+	seen, abandoned := map[string]int{}, 0
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 64<<20)
 	for sc.Scan() {
-		var t struct{ Episode, Reason string }
+		var t struct {
+			Episode, Reason string
+			Turns           int
+		}
 		if json.Unmarshal(sc.Bytes(), &t) != nil {
 			continue
 		}
-		seen[t.Episode] = true
+		seen[t.Episode] = t.Turns
 		if t.Reason == "abandoned" {
 			abandoned++
 		}

@@ -14,7 +14,7 @@ func TestReadTrajectoriesSkipsATornLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen, abandoned, err := readTrajectories(path)
-	if err != nil || len(seen) != 2 || !seen["a"] || !seen["b"] || abandoned != 1 {
+	if _, okA := seen["a"]; err != nil || len(seen) != 2 || !okA || abandoned != 1 {
 		t.Fatalf("seen %v abandoned %d err %v", seen, abandoned, err)
 	}
 	if seen, _, err := readTrajectories(filepath.Join(t.TempDir(), "missing")); err != nil || len(seen) != 0 {
@@ -33,6 +33,7 @@ func TestJudge(t *testing.T) {
 		{"exit", Report{Episodes: 10, ServerExit: 2}, "status 2"},
 		{"lost", Report{Episodes: 10, LostTrajectories: 3}, "3 finished episodes missing"},
 		{"leak", Report{Episodes: 10, Leaks: 1}, "another episode"},
+		{"lost step", Report{Episodes: 10, LostSteps: 1}, "never answered"},
 		{"idle", Report{}, "no episode finished"},
 		{"memory", Report{Episodes: 10, RSSWarmMB: 40, RSSEndMB: 200}, "memory grew"},
 		{"errors", Report{Episodes: 10, UnexpectedErrors: map[string]int{"step: internal": 2}}, "2 × step: internal"},

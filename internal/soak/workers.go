@@ -26,6 +26,7 @@ type runState struct {
 
 	mu             sync.Mutex
 	finished       map[string]bool // episodes whose final reply a worker received
+	unanswered     map[string]int  // episodes with a step unanswered at the 1001 close → turns acknowledged
 	hostileSlowest atomic.Int64    // nanoseconds
 	sandboxUp      atomic.Bool     // a code_execution call ran
 }
@@ -123,20 +124,32 @@ func (r *runState) hello(c *client, resume string) error {
 
 var numbers = regexp.MustCompile(`\d+`)
 
+// connect opens a JSON connection and says hello; on failure it counts the
+// error unless the server is going away, pauses, and returns nil.
+func (r *runState) connect(ctx context.Context, what string) *client {
+	c, err := r.dial("dive.v1.json")
+	if err == nil {
+		if err = r.hello(c, ""); err != nil {
+			c.ws.Close()
+		}
+	}
+	if err != nil {
+		if !r.expectedEnd(ctx, err) && !errors.Is(err, errGone) {
+			r.unexpected(what + ": " + err.Error())
+		}
+		time.Sleep(100 * time.Millisecond)
+		return nil
+	}
+	return c
+}
+
 // episodeWorker plays ordinary episodes: a calculator call (and sometimes a
 // code_execution call that leaves a marker in the episode's sandbox), then
 // the answer; it drops its connection at random, then resumes or abandons.
 func (r *runState) episodeWorker(ctx context.Context, rng *rand.Rand) {
 	for ctx.Err() == nil {
-		c, err := r.dial("dive.v1.json")
-		if err == nil {
-			err = r.hello(c, "")
-		}
-		if err != nil {
-			if !r.expectedEnd(ctx, err) && !errors.Is(err, errGone) {
-				r.unexpected("connect: " + err.Error())
-			}
-			time.Sleep(100 * time.Millisecond)
+		c := r.connect(ctx, "connect")
+		if c == nil {
 			continue
 		}
 		for ctx.Err() == nil {
@@ -275,6 +288,12 @@ func (r *runState) step(ctx context.Context, rng *rand.Rand, c *client, params m
 	}
 	reply, err := c.await()
 	if err != nil {
+		if websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			// The server drained without answering: it promises the step never ran.
+			r.mu.Lock()
+			r.unanswered[params["episode"].(string)] = params["turn"].(int) - 1
+			r.mu.Unlock()
+		}
 		return nil, c, err
 	}
 	if code := errorCode(reply); code != "" {
@@ -305,15 +324,8 @@ func (r *runState) hostile() []string {
 func (r *runState) hostileWorker(ctx context.Context, rng *rand.Rand) {
 	snippets := r.hostile()
 	for ctx.Err() == nil {
-		c, err := r.dial("dive.v1.json")
-		if err == nil {
-			err = r.hello(c, "")
-		}
-		if err != nil {
-			if !r.expectedEnd(ctx, err) && !errors.Is(err, errGone) {
-				r.unexpected("hostile connect: " + err.Error())
-			}
-			time.Sleep(100 * time.Millisecond)
+		c := r.connect(ctx, "hostile connect")
+		if c == nil {
 			continue
 		}
 		for ctx.Err() == nil {
