@@ -2,6 +2,7 @@ package env
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/vmihailenco/msgpack/v5"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // benchStepRequest is a one-tool step: the model calls the calculator once.
@@ -39,9 +42,23 @@ func benchEncode(b *testing.B, useMsgpack bool, v any) []byte {
 // BenchmarkStepRoundTrip measures one step with one built-in tool call, over
 // loopback, client and server in this process: write the frame, read the reply.
 func BenchmarkStepRoundTrip(b *testing.B) {
+	type variant struct{ name, subprotocol string }
+	variants := []variant{}
 	for _, enc := range encodings {
+		variants = append(variants, variant{enc.name, enc.subprotocol})
+	}
+	// With tracing on: every episode, step and tool call makes a span, batched
+	// to an exporter that discards them (the cost of tracing, not of a collector).
+	variants = append(variants, variant{"msgpack-traced", SubprotocolMsgpack})
+	for _, enc := range variants {
 		b.Run(enc.name, func(b *testing.B) {
-			te := newTestEnv(b, nil, nil)
+			var mutate func(*EngineConfig, *ServerConfig)
+			if strings.HasSuffix(enc.name, "-traced") {
+				tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+				b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+				mutate = func(ec *EngineConfig, _ *ServerConfig) { ec.TracerProvider = tp }
+			}
+			te := newTestEnv(b, nil, mutate)
 			d := websocket.Dialer{Subprotocols: []string{enc.subprotocol}}
 			ws, _, err := d.Dial(te.url, nil)
 			if err != nil {

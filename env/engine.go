@@ -12,6 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
@@ -44,6 +47,9 @@ type EngineConfig struct {
 	// tool calls, failed calls) into the reward; zero means
 	// reward.DefaultWeights (correctness alone).
 	Weights reward.Weights
+	// TracerProvider makes the spans of episodes, steps, tool calls and
+	// rewards; nil turns tracing off at no cost.
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultEngineConfig returns 16 turns, 64 tool calls (16 per step),
@@ -91,6 +97,8 @@ type Engine struct {
 	scorers  *reward.Registry
 	recorder *Recorder
 	log      *slog.Logger
+	tracer   trace.Tracer
+	tracing  bool // spans are made only when a provider was given: off costs nothing
 
 	idPrefix string
 	nextID   atomic.Uint64
@@ -116,7 +124,12 @@ func NewEngine(cfg EngineConfig, set *tasks.Set, tools *toolexec.Registry, score
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, fmt.Errorf("episode id prefix: %w", err)
 	}
+	var tracer trace.Tracer = noop.NewTracerProvider().Tracer("")
+	if cfg.TracerProvider != nil {
+		tracer = cfg.TracerProvider.Tracer("github.com/dive-env/dive/env")
+	}
 	e := &Engine{cfg: cfg, tasks: set, tools: tools, scorers: scorers, recorder: recorder, log: log,
+		tracer: tracer, tracing: cfg.TracerProvider != nil,
 		idPrefix: "ep-" + hex.EncodeToString(b[:]) + "-", episodes: map[string]*episode{}}
 	for _, t := range set.All() {
 		if _, err := e.toolsetFor(t); err != nil {
@@ -242,6 +255,9 @@ func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error
 		started: now, deadline: now.Add(time.Duration(limits.DeadlineSeconds * float64(time.Second))),
 		messages: msgs, weights: e.cfg.Weights,
 	}
+	if e.tracing {
+		ep.startSpan(ctx, e.tracer, p.TraceParent, p.TraceState)
+	}
 	e.mu.Lock()
 	e.episodes[ep.id] = ep
 	e.mu.Unlock()
@@ -351,12 +367,13 @@ func (e *Engine) State(id string) (*StateResult, *Error) {
 // Close releases an episode; a running one is abandoned.
 func (e *Engine) Close(id string) (*CloseResult, *Error) {
 	e.mu.Lock()
-	_, ok := e.episodes[id]
+	ep, ok := e.episodes[id]
 	delete(e.episodes, id)
 	e.mu.Unlock()
 	if !ok {
 		return nil, errorf(CodeUnknownEpisode, "no open episode %q", id)
 	}
+	ep.endSpan("closed")
 	e.tools.CloseSession(id)
 	return &CloseResult{Episode: id, Closed: true}, nil
 }

@@ -8,6 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec"
@@ -36,6 +41,42 @@ type episode struct {
 	reward     *reward.Result
 	ended      time.Time
 	last       *StepResult // the reply of the last turn, for a re-sent step
+
+	span     trace.Span      // the episode's span, from reset to its end
+	spanCtx  context.Context // carries span: the parent of step spans
+	spanOnce sync.Once
+}
+
+// startSpan opens the episode's span, a child of the trainer's trace when
+// reset carried W3C trace context.
+func (ep *episode) startSpan(ctx context.Context, tracer trace.Tracer, traceparent, tracestate string) {
+	if traceparent != "" {
+		carrier := propagation.MapCarrier{"traceparent": traceparent}
+		if tracestate != "" {
+			carrier["tracestate"] = tracestate
+		}
+		ctx = propagation.TraceContext{}.Extract(ctx, carrier)
+	}
+	ep.spanCtx, ep.span = tracer.Start(ctx, "dive.episode", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithTimestamp(ep.started), trace.WithAttributes(
+			attribute.String("dive.episode.id", ep.id), attribute.String("dive.task.id", ep.task.ID),
+			attribute.String("dive.task.domain", ep.task.Domain), attribute.String("dive.tool_call_format", ep.format),
+			attribute.Int("dive.toolset.size", len(ep.tools.names))))
+}
+
+// endSpan ends the episode's span once, with how the episode ended.
+func (ep *episode) endSpan(reason string) {
+	ep.spanOnce.Do(func() {
+		if ep.span == nil {
+			return
+		}
+		ep.span.SetAttributes(attribute.String("dive.episode.reason", reason), attribute.Int("dive.episode.turns", ep.turns),
+			attribute.Int("dive.episode.tool_calls", ep.toolCalls), attribute.Int("dive.episode.tool_errors", ep.toolErrors))
+		if ep.reward != nil {
+			ep.span.SetAttributes(attribute.Float64("dive.reward.score", ep.reward.Score), attribute.String("dive.reward.label", string(ep.reward.Label)))
+		}
+		ep.span.End()
+	})
 }
 
 // CallRecord is one executed (or refused) tool call of a trajectory.
@@ -128,12 +169,26 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	ep.turns++
 	ep.messages = append(ep.messages, msg)
 	res := &StepResult{Episode: ep.id, Messages: []Message{}, Info: StepInfo{Turn: ep.turns, ToolCalls: []CallInfo{}}}
+	stepCtx := ctx
+	if e.tracing {
+		var stepSpan trace.Span
+		stepCtx, stepSpan = e.tracer.Start(trace.ContextWithSpan(ctx, ep.span), "dive.step", trace.WithTimestamp(start),
+			trace.WithAttributes(attribute.Int("dive.turn", ep.turns), attribute.Int("dive.step.tool_calls", len(calls))))
+		defer func() {
+			stepSpan.SetAttributes(attribute.Bool("dive.episode.done", ep.done))
+			stepSpan.End()
+		}()
+	}
 
 	if start.After(ep.deadline) {
 		ep.end(ReasonDeadline, nil)
 		return ep.fill(res, start), nil
 	}
 	if len(calls) == 0 {
+		rewardSpan := trace.SpanFromContext(context.Background()) // a no-op span when tracing is off
+		if e.tracing {
+			_, rewardSpan = e.tracer.Start(stepCtx, "dive.reward")
+		}
 		score, err := e.scorers.Score(ctx, ep.task, string(msg.Content))
 		if err != nil {
 			// A scorer that fails is a server-side problem; the episode still
@@ -144,14 +199,20 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 			}
 			score = reward.Failed(name, err)
 			e.log.Warn("scoring failed", "episode", ep.id, "task", ep.task.ID, "err", err)
+			rewardSpan.SetStatus(codes.Error, err.Error())
 		}
+		if rewardSpan.IsRecording() {
+			rewardSpan.SetAttributes(attribute.String("dive.reward.scorer", score.Scorer), attribute.Float64("dive.reward.score", score.Score),
+				attribute.String("dive.reward.label", string(score.Label)))
+		}
+		rewardSpan.End()
 		ep.end(ReasonAnswer, &score)
 		return ep.fill(res, start), nil
 	}
 
 	budget := ep.limits.MaxToolCalls - ep.toolCalls
 	results := make([]toolexec.Result, len(calls))
-	runCtx, cancel := context.WithDeadline(toolexec.WithSession(ctx, ep.id), ep.deadline)
+	runCtx, cancel := context.WithDeadline(toolexec.WithSession(stepCtx, ep.id), ep.deadline)
 	defer cancel()
 	var wg sync.WaitGroup
 	var pending []int // calls to run
@@ -178,13 +239,13 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	for n, i := range pending {
 		tool, args := ep.tools.byName[calls[i].Name], []byte(calls[i].Arguments)
 		if n == len(pending)-1 {
-			results[i] = e.tools.Call(runCtx, tool, args)
+			results[i] = e.callTool(runCtx, tool, calls[i].ID, args)
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = e.tools.Call(runCtx, tool, args)
+			results[i] = e.callTool(runCtx, tool, calls[i].ID, args)
 		}()
 	}
 	wg.Wait()
@@ -236,6 +297,30 @@ func (ep *episode) sortedToolNames() []string {
 	return names
 }
 
+// callTool runs one tool call in an execute_tool span (OpenTelemetry GenAI
+// semantic conventions, plus dive's own attributes).
+func (e *Engine) callTool(ctx context.Context, tool *toolexec.Tool, callID string, args []byte) toolexec.Result {
+	if !e.tracing {
+		return e.tools.Call(ctx, tool, args)
+	}
+	name := tool.Manifest.Name
+	ctx, span := e.tracer.Start(ctx, "execute_tool "+name, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "execute_tool"), attribute.String("gen_ai.tool.name", name),
+		attribute.String("gen_ai.tool.call.id", callID), attribute.String("gen_ai.tool.type", "function"),
+		attribute.String("dive.tool.id", tool.Manifest.ID)))
+	r := e.tools.Call(ctx, tool, args)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.Float64("dive.tool.duration_ms", ms(r.Duration)), attribute.Bool("dive.tool.truncated", r.Truncated),
+			attribute.Bool("dive.tool.replayed", r.Replayed), attribute.Int("dive.tool.output_bytes", r.OriginalBytes))
+		if r.Err != nil {
+			span.SetAttributes(attribute.String("error.type", string(r.Err.Kind)))
+			span.SetStatus(codes.Error, r.Err.Message)
+		}
+	}
+	span.End()
+	return r
+}
+
 // end marks the episode finished; a nil score means it ended without an answer.
 func (ep *episode) end(reason string, score *reward.Result) {
 	ep.done, ep.reason, ep.ended = true, reason, time.Now()
@@ -245,6 +330,7 @@ func (ep *episode) end(reason string, score *reward.Result) {
 	}
 	shaped := ep.weights.Apply(*score, reward.EpisodeStats{Turns: ep.turns, ToolCalls: ep.toolCalls, ToolErrors: ep.toolErrors})
 	ep.reward = &shaped
+	ep.endSpan(reason)
 }
 
 func (ep *episode) fill(res *StepResult, start time.Time) *StepResult {

@@ -171,6 +171,10 @@ type ResetParams struct {
 	TaskID  string         `json:"task_id,omitempty"`
 	Sample  *SampleSpec    `json:"sample,omitempty"`
 	Options EpisodeOptions `json:"options,omitempty"`
+	// TraceParent and TraceState are W3C trace context (the traceparent and
+	// tracestate headers' values): the episode's spans join that trace.
+	TraceParent string `json:"traceparent,omitempty"`
+	TraceState  string `json:"tracestate,omitempty"`
 }
 
 // EpisodeLimits are the limits in force for one episode.

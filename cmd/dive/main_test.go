@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -679,4 +680,60 @@ func TestSynthToServe(t *testing.T) {
 	}
 	ws.Close()
 	stop()
+}
+
+// TestServeExportsTraces: with the standard OTEL_* variables naming an OTLP
+// HTTP endpoint, serve exports the spans of an episode to it (a loopback
+// collector that records what arrives at /v1/traces).
+func TestServeExportsTraces(t *testing.T) {
+	var mu sync.Mutex
+	var bodies [][]byte
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/v1/traces" && r.Header.Get("Content-Type") == "application/x-protobuf" {
+			mu.Lock()
+			bodies = append(bodies, body)
+			mu.Unlock()
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+	addr, stop := startServe(t)
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/v1/env", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, req := range []map[string]any{
+		{"id": 1, "op": "reset", "params": map[string]any{"task_id": "dive-default-compound_interest-1",
+			"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}},
+	} {
+		if err := ws.WriteJSON(req); err != nil {
+			t.Fatal(err)
+		}
+		var reply map[string]any
+		if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
+			t.Fatalf("request %d: %v %v", i, reply, err)
+		}
+		ep := reply["result"].(map[string]any)["episode"]
+		if err := ws.WriteJSON(map[string]any{"id": 2, "op": "step", "params": map[string]any{"episode": ep, "text": "<answer>1</answer>"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
+			t.Fatalf("step: %v %v", reply, err)
+		}
+	}
+	ws.Close()
+	stop() // flushes the batch
+	mu.Lock()
+	defer mu.Unlock()
+	all := bytes.Join(bodies, nil)
+	traceID, _ := hex.DecodeString("4bf92f3577b34da6a3ce929d0e0e4736")
+	for _, want := range [][]byte{[]byte("dive.episode"), []byte("dive.step"), []byte("dive.reward"), []byte("dive-default-compound_interest-1"), traceID} {
+		if !bytes.Contains(all, want) {
+			t.Fatalf("exported traces (%d requests, %d bytes) lack %q", len(bodies), len(all), want)
+		}
+	}
 }

@@ -13,11 +13,14 @@ import (
 	"time"
 
 	"github.com/dive-env/dive/env"
+	"github.com/dive-env/dive/internal/telemetry"
 	"github.com/dive-env/dive/internal/version"
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec/sandbox"
 	"github.com/dive-env/dive/toolexec/unitstool"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -76,6 +79,22 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("--reward-weights: %v", err)
 	}
 
+	shutdownTracing, tracing, err := telemetry.Setup(ctx, "dive", version.String())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(flushCtx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
+	var tracerProvider trace.TracerProvider
+	if tracing {
+		tracerProvider = otel.GetTracerProvider()
+		log.Info("tracing on", "exporter", os.Getenv("OTEL_TRACES_EXPORTER"), "endpoint", os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
+	}
 	token, err := loadToken(*tokenFile, os.Getenv("DIVE_TOKEN"))
 	if err != nil {
 		return err
@@ -146,7 +165,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engine, err := env.NewEngine(env.EngineConfig{
 		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep, Weights: rewardWeights,
-		MaxMessageBytes: *maxMessage,
+		MaxMessageBytes: *maxMessage, TracerProvider: tracerProvider,
 		EpisodeDeadline: *deadline, ToolCallFormat: *format,
 	}, set, reg, scorers, rec, log)
 	if err != nil {

@@ -417,13 +417,19 @@ class AsyncClient:
         res = await self.request("tasks.sample", _filter(split, domain, ids, n=n, seed=seed, replace=replace or None))
         return res["seed"], [TaskSummary.from_dict(t) for t in res["tasks"]]
 
-    async def reset(self, task_id: Optional[str] = None, *, sample: Optional[dict] = None, **options) -> Episode:
+    async def reset(self, task_id: Optional[str] = None, *, sample: Optional[dict] = None,
+                    traceparent: Optional[str] = None, **options) -> Episode:
         """Starts an episode on a task (by id, or drawn by ``sample``).
 
         ``options``: max_turns, max_tool_calls, deadline_s, tool_call_format
-        ("openai" or "hermes"), seed, system_prompt.
+        ("openai" or "hermes"), seed, system_prompt. ``traceparent``: W3C trace
+        context (e.g. from your OpenTelemetry span) that the episode's server-side
+        spans join.
         """
-        res = await self.request("reset", _reset_params(task_id, sample, options))
+        params = _reset_params(task_id, sample, options)
+        if traceparent:
+            params["traceparent"] = traceparent
+        res = await self.request("reset", params)
         ep = Episode.from_dict(res)
         self._turns[ep.episode] = 0
         return ep
