@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/vmihailenco/msgpack/v5"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -49,7 +50,7 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 	}
 	// With tracing on: every episode, step and tool call makes a span, batched
 	// to an exporter that discards them (the cost of tracing, not of a collector).
-	variants = append(variants, variant{"msgpack-traced", SubprotocolMsgpack})
+	variants = append(variants, variant{"msgpack-traced", SubprotocolMsgpack}, variant{"msgpack-metered", SubprotocolMsgpack})
 	for _, enc := range variants {
 		b.Run(enc.name, func(b *testing.B) {
 			var mutate func(*EngineConfig, *ServerConfig)
@@ -57,6 +58,10 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 				tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
 				b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 				mutate = func(ec *EngineConfig, _ *ServerConfig) { ec.TracerProvider = tp }
+			}
+			if strings.HasSuffix(enc.name, "-metered") { // metrics on, read by a Prometheus-style reader
+				mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+				mutate = func(ec *EngineConfig, _ *ServerConfig) { ec.MeterProvider = mp }
 			}
 			te := newTestEnv(b, nil, mutate)
 			d := websocket.Dialer{Subprotocols: []string{enc.subprotocol}}

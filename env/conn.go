@@ -193,6 +193,7 @@ func (c *conn) reply(r Response) {
 func (c *conn) readLoop() {
 	bad := 0 // undecodable frames in a row
 	badFrame := func(e *Error) bool {
+		c.eng.metrics.protocolError(c.ctx, e.Code)
 		c.reply(Response{Error: e})
 		if bad++; bad >= c.srv.cfg.MaxBadFrames {
 			c.srv.log.Warn("closing a connection that sends only undecodable frames", "remote", c.ws.RemoteAddr().String(), "bad_frames", bad)
@@ -360,6 +361,7 @@ func (c *conn) execute(r *request) (resp Response) {
 	}()
 	if r.err != nil {
 		resp.Error = r.err
+		c.eng.metrics.protocolError(c.ctx, r.err.Code)
 		return resp
 	}
 	if r.batch != nil || r.op == OpBatch {
@@ -369,6 +371,7 @@ func (c *conn) execute(r *request) (resp Response) {
 	result, perr := c.handle(r)
 	if perr != nil {
 		resp.Error = perr
+		c.eng.metrics.protocolError(c.ctx, perr.Code)
 	} else {
 		resp.Result = result
 	}

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -50,6 +51,9 @@ type EngineConfig struct {
 	// TracerProvider makes the spans of episodes, steps, tool calls and
 	// rewards; nil turns tracing off at no cost.
 	TracerProvider trace.TracerProvider
+	// MeterProvider records the engine's and the server's metrics (steps,
+	// latencies, tool calls, episodes, rewards, errors); nil records none.
+	MeterProvider metric.MeterProvider
 }
 
 // DefaultEngineConfig returns 16 turns, 64 tool calls (16 per step),
@@ -99,6 +103,7 @@ type Engine struct {
 	log      *slog.Logger
 	tracer   trace.Tracer
 	tracing  bool // spans are made only when a provider was given: off costs nothing
+	metrics  *instruments
 
 	idPrefix string
 	nextID   atomic.Uint64
@@ -131,6 +136,13 @@ func NewEngine(cfg EngineConfig, set *tasks.Set, tools *toolexec.Registry, score
 	e := &Engine{cfg: cfg, tasks: set, tools: tools, scorers: scorers, recorder: recorder, log: log,
 		tracer: tracer, tracing: cfg.TracerProvider != nil,
 		idPrefix: "ep-" + hex.EncodeToString(b[:]) + "-", episodes: map[string]*episode{}}
+	if cfg.MeterProvider != nil {
+		in, err := newInstruments(cfg.MeterProvider, e)
+		if err != nil {
+			return nil, err
+		}
+		e.metrics = in
+	}
 	for _, t := range set.All() {
 		if _, err := e.toolsetFor(t); err != nil {
 			return nil, err
@@ -253,8 +265,9 @@ func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error
 	ep := &episode{
 		id: e.newEpisodeID(), task: task, tools: ts, format: format, limits: limits, seed: o.Seed,
 		started: now, deadline: now.Add(time.Duration(limits.DeadlineSeconds * float64(time.Second))),
-		messages: msgs, weights: e.cfg.Weights,
+		messages: msgs, weights: e.cfg.Weights, metrics: e.metrics,
 	}
+	e.metrics.episodeStarted(ctx, task.Domain)
 	if e.tracing {
 		ep.startSpan(ctx, e.tracer, p.TraceParent, p.TraceState)
 	}
@@ -331,9 +344,13 @@ func (e *Engine) Step(ctx context.Context, p StepParams) (*StepResult, *Error) {
 	if perr != nil {
 		return nil, perr
 	}
+	start := time.Now()
 	res, perr := ep.step(ctx, e, p)
 	if perr != nil {
 		return nil, perr
+	}
+	if !res.Info.Resent {
+		e.metrics.stepped(ctx, time.Since(start), res.Done)
 	}
 	if res.Done {
 		e.finish(ep)

@@ -3,6 +3,7 @@ package env
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -44,7 +45,8 @@ type episode struct {
 
 	span     trace.Span      // the episode's span, from reset to its end
 	spanCtx  context.Context // carries span: the parent of step spans
-	spanOnce sync.Once
+	spanOnce sync.Once       // the episode's end is reported once: span and metrics
+	metrics  *instruments
 }
 
 // startSpan opens the episode's span, a child of the trainer's trace when
@@ -64,9 +66,15 @@ func (ep *episode) startSpan(ctx context.Context, tracer trace.Tracer, tracepare
 			attribute.Int("dive.toolset.size", len(ep.tools.names))))
 }
 
-// endSpan ends the episode's span once, with how the episode ended.
+// endSpan reports the episode's end once: its span ends, with how the
+// episode ended, and the metrics count it.
 func (ep *episode) endSpan(reason string) {
 	ep.spanOnce.Do(func() {
+		if ep.reward != nil {
+			ep.metrics.episodeEnded(context.Background(), reason, string(ep.reward.Label), ep.reward.Score, reason != ReasonAbandoned)
+		} else {
+			ep.metrics.episodeEnded(context.Background(), reason, "", 0, false)
+		}
 		if ep.span == nil {
 			return
 		}
@@ -253,6 +261,16 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	stepErrors := 0
 	for i, c := range calls {
 		r := results[i]
+		if ep.metrics != nil {
+			name, kind := c.Name, ""
+			if r.Err != nil {
+				kind = string(r.Err.Kind)
+			}
+			if _, known := ep.tools.byName[name]; !known {
+				name = "(unknown)" // the model's invention: not a label value, or cardinality is unbounded
+			}
+			ep.metrics.toolCalled(ctx, name, kind, r.Duration, slices.Contains(pending, i))
+		}
 		tm := Message{Role: "tool", ToolCallID: c.ID, Name: c.Name, Content: Content(r.Content())}
 		ep.messages = append(ep.messages, tm)
 		res.Messages = append(res.Messages, tm)

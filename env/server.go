@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/dive-env/dive/tasks"
 )
@@ -61,6 +62,9 @@ type ServerConfig struct {
 	AllowedOrigins []string
 	// TLSCertFile and TLSKeyFile, when set, make Serve speak TLS (wss://).
 	TLSCertFile, TLSKeyFile string
+	// MetricsHandler, when set, is served at /metrics (no token needed, like
+	// /healthz): the Prometheus exposition of the engine's meter provider.
+	MetricsHandler http.Handler
 }
 
 // DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
@@ -128,7 +132,7 @@ func NewServer(engine *Engine, cfg ServerConfig, log *slog.Logger) *Server {
 		log = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{
+	s := &Server{
 		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{},
 		sessions: map[string]*session{}, perIP: map[string]int{}, ctx: ctx, cancel: cancel,
 		upgrader: websocket.Upgrader{
@@ -137,6 +141,35 @@ func NewServer(engine *Engine, cfg ServerConfig, log *slog.Logger) *Server {
 			WriteBufferSize: 16 << 10,
 			CheckOrigin:     originChecker(cfg.AllowedOrigins),
 		},
+	}
+	if mp := engine.cfg.MeterProvider; mp != nil {
+		s.observe(mp)
+	}
+	return s
+}
+
+// observe registers the server's gauges: open connections, and dropped
+// connections' sessions waiting for a resume.
+func (s *Server) observe(mp metric.MeterProvider) {
+	m := mp.Meter("github.com/dive-env/dive/env")
+	_, err := m.Int64ObservableGauge("dive.connections", metric.WithDescription("Open websocket connections."),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			o.Observe(int64(len(s.conns)))
+			return nil
+		}))
+	if err == nil {
+		_, err = m.Int64ObservableGauge("dive.sessions.awaiting_resume", metric.WithDescription("Dropped connections whose episodes wait for a resume."),
+			metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				o.Observe(int64(max(len(s.sessions)-len(s.conns), 0)))
+				return nil
+			}))
+	}
+	if err != nil {
+		s.log.Error("server metrics", "err", err)
 	}
 }
 
@@ -192,6 +225,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(EndpointPath, s.serveWebsocket)
 	mux.HandleFunc("/healthz", s.serveHealth)
+	if s.cfg.MetricsHandler != nil {
+		mux.Handle("/metrics", s.cfg.MetricsHandler)
+	}
 	mux.HandleFunc("/{$}", s.serveStatus)
 	return mux
 }

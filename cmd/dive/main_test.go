@@ -359,6 +359,18 @@ func TestServe(t *testing.T) {
 	if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
 		t.Fatalf("reset: %v %v", reply, err)
 	}
+	// Prometheus metrics, in the text exposition format.
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`dive_episodes_started_total{dive_task_domain="financial"} 1`, "dive_episodes_open 1", "dive_connections 1", "dive_sessions_awaiting_resume 0"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Fatalf("/metrics lacks %q:\n%s", want, metrics)
+		}
+	}
 	stop()
 }
 

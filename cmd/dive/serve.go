@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/dive-env/dive/toolexec/sandbox"
 	"github.com/dive-env/dive/toolexec/unitstool"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -46,6 +48,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM) to serve wss:// with --tls-key")
 	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
 	origins := fs.String("allowed-origins", "", "comma-separated browser origins allowed besides the server's own (e.g. https://ui.example.org)")
+	metricsOn := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics (steps, latencies, tool calls, episodes, rewards, errors)")
 	resumeGrace := fs.Duration("resume-grace", 60*time.Second, "how long a dropped connection's episodes wait for the client to resume them (0: resume off, episodes released at once)")
 	mcpFile := fs.String("mcp", "", `MCP servers file: {"servers": {"NAME": {"command": ..., "args": [...]} or {"url": ...}}}; their tools join the pool`)
 	online := fs.Bool("online", false, "enable the tools that call remote web APIs (NCBI E-utilities); API keys from NCBI_API_KEY")
@@ -94,6 +97,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if tracing {
 		tracerProvider = otel.GetTracerProvider()
 		log.Info("tracing on", "exporter", os.Getenv("OTEL_TRACES_EXPORTER"), "endpoint", os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
+	}
+	var meterProvider metric.MeterProvider
+	var metricsHandler http.Handler
+	if *metricsOn {
+		if meterProvider, metricsHandler, err = telemetry.Metrics("dive", version.String()); err != nil {
+			return err
+		}
 	}
 	token, err := loadToken(*tokenFile, os.Getenv("DIVE_TOKEN"))
 	if err != nil {
@@ -165,7 +175,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engine, err := env.NewEngine(env.EngineConfig{
 		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep, Weights: rewardWeights,
-		MaxMessageBytes: *maxMessage, TracerProvider: tracerProvider,
+		MaxMessageBytes: *maxMessage, TracerProvider: tracerProvider, MeterProvider: meterProvider,
 		EpisodeDeadline: *deadline, ToolCallFormat: *format,
 	}, set, reg, scorers, rec, log)
 	if err != nil {
@@ -174,7 +184,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := env.NewServer(engine, env.ServerConfig{
 		MaxFrameBytes: *maxFrame, MaxEpisodesPerConnection: *maxEpisodes, MaxInFlight: *maxInFlight, MaxConnectionsPerClient: *maxConnsPerClient,
 		Version: version.String(), ResumeGrace: resumeGraceConfig(*resumeGrace),
-		Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowedOrigins: splitList(*origins),
+		Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowedOrigins: splitList(*origins), MetricsHandler: metricsHandler,
 	}, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,13 +1,20 @@
-// Package telemetry sets up OpenTelemetry tracing from the standard OTEL_*
-// environment variables. It is off unless the environment asks for it, and
-// then costs nothing: the global tracer provider stays the no-op one.
+// Package telemetry sets up OpenTelemetry: tracing from the standard OTEL_*
+// environment variables (off unless the environment asks for it), and
+// metrics exported in the Prometheus format.
 package telemetry
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
+
+	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel"
@@ -54,4 +61,17 @@ func Setup(ctx context.Context, service, version string) (func(context.Context) 
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	otel.SetTracerProvider(tp)
 	return tp.Shutdown, true, nil
+}
+
+// Metrics returns a meter provider whose instruments are exported in the
+// Prometheus text format by the returned handler (serve it at /metrics).
+func Metrics(service, version string) (metric.MeterProvider, http.Handler, error) {
+	reg := prom.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo())
+	if err != nil {
+		return nil, nil, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	res := resource.NewSchemaless(attribute.String("service.name", service), attribute.String("service.version", version))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithResource(res))
+	return mp, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), nil
 }
