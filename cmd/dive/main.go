@@ -29,6 +29,7 @@ Usage:
   dive solve [TASKS] --llm-url ...   roll a teacher model out on tasks: trajectories (SFT data)
   dive verify TRAJ --out F           rescore trajectories (match, or the judge when configured)
   dive filter TRAJ --rl-out/--sft-out  pass@k filter for RL, correct trajectories for SFT
+  dive bench [--duration 10s] [--json]   load this machine: steps/s, latency, RSS, vs. a bare websocket echo
   dive soak [--duration 60s]           soak test: load, drops, bad frames, hostile code, SIGTERM; checks nothing is lost
   dive score FILE [--scorer S]       score a JSONL of question, ground_truth, response (and label):
                                      per-line results and agreement with the labels
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return filterCmd(ctx, rest, stdout, stderr)
 	case "soak":
 		return soakCmd(ctx, rest, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(rest, stdout)
 	case "help", "-h", "--help":

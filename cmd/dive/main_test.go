@@ -749,3 +749,28 @@ func TestServeExportsTraces(t *testing.T) {
 		}
 	}
 }
+
+// TestBench runs `dive bench` briefly against its in-process server: steps
+// happen without errors, latencies and the echo ratio are measured.
+func TestBench(t *testing.T) {
+	for _, tool := range []string{"builtin", "code"} {
+		stdout, stderr, err := runCLI(t, "bench", "--duration", "1s", "--connections", "2", "--concurrency", "4", "--tool", tool, "--json")
+		if err != nil {
+			t.Fatalf("bench --tool %s: %v %s", tool, err, stderr)
+		}
+		var rep benchReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("bench --json: %v: %s", err, stdout)
+		}
+		if tool == "code" && rep.Errors > 0 && rep.Steps == 0 {
+			t.Skipf("code_execution cannot run here: %v", rep.ErrorKinds)
+		}
+		if rep.Steps == 0 || rep.Errors != 0 || rep.StepsPerS <= 0 || rep.EchoPerS <= 0 || rep.Ratio <= 0 ||
+			rep.P50ms <= 0 || rep.P99ms < rep.P50ms || rep.MaxMs < rep.P99ms || rep.RSSMB <= 0 || !rep.InProcess {
+			t.Fatalf("bench --tool %s report %+v", tool, rep)
+		}
+	}
+	if _, _, err := runCLI(t, "bench", "--url", "ws://127.0.0.1:1/v1/env"); err == nil || !strings.Contains(err.Error(), "--task") {
+		t.Fatalf("bench --url without --task: %v", err)
+	}
+}

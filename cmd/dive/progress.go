@@ -23,13 +23,17 @@ type progress struct {
 
 func newProgress(w io.Writer, what string, total int) *progress {
 	now := time.Now()
-	p := &progress{w: w, what: what, total: total, start: now, last: now}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			p.terminal = true
-		}
+	return &progress{w: w, what: what, total: total, start: now, last: now, terminal: isTerminal(w)}
+}
+
+// isTerminal reports whether w is a terminal (progress is redrawn in place there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	return p
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progress) add() {

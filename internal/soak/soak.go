@@ -19,11 +19,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/dive-env/dive/internal/procstat"
 )
 
 // Config sizes a soak run.
@@ -156,7 +157,7 @@ sampling:
 			rep.ServerCrashed = true
 			break sampling
 		case <-ticker.C:
-			rss := rssMB(srv.cmd.Process.Pid)
+			rss := procstat.RSSMB(srv.cmd.Process.Pid)
 			rep.RSSPeakMB = max(rep.RSSPeakMB, rss)
 			if rep.RSSWarmMB == 0 && time.Now().After(warmAt) {
 				rep.RSSWarmMB = rss
@@ -305,20 +306,6 @@ func startServer(ctx context.Context, binary, taskFile, trajFile string) (*serve
 		_ = cmd.Process.Kill()
 		return nil, ctx.Err()
 	}
-}
-
-func rssMB(pid int) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // readTrajectories returns the episodes in the log with their turns (a torn
