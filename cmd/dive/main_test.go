@@ -1,19 +1,24 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -772,5 +777,42 @@ func TestBench(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, "bench", "--url", "ws://127.0.0.1:1/v1/env"); err == nil || !strings.Contains(err.Error(), "--task") {
 		t.Fatalf("bench --url without --task: %v", err)
+	}
+}
+
+// TestBenchAgainstPythonServer: the comparison server (bench/pyserver.py)
+// speaks the protocol subset `dive bench --url` uses, in both encodings.
+func TestBenchAgainstPythonServer(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import websockets, msgpack").Run(); err != nil {
+		t.Skip("needs Debian's python3-websockets and python3-msgpack")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command("/usr/bin/python3", "../../bench/pyserver.py", "--port", strconv.Itoa(port))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || !strings.Contains(line, "pyserver on") {
+		t.Fatalf("pyserver did not start: %q %v", line, err)
+	}
+	for _, enc := range []string{"msgpack", "json"} {
+		stdout, stderr, err := runCLI(t, "bench", "--url", fmt.Sprintf("ws://127.0.0.1:%d/v1/env", port), "--task", "bench-builtin",
+			"--duration", "1s", "--connections", "2", "--concurrency", "2", "--encoding", enc, "--echo=false", "--json")
+		if err != nil {
+			t.Fatalf("%s: %v %s", enc, err, stderr)
+		}
+		var rep benchReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.Steps == 0 || rep.Errors != 0 || rep.InProcess {
+			t.Fatalf("%s: %v %+v", enc, err, rep)
+		}
 	}
 }

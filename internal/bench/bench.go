@@ -120,6 +120,14 @@ func (c *conn) read() {
 	}
 }
 
+// close says goodbye with a close frame, then drops the socket.
+func (c *conn) close() {
+	c.wmu.Lock()
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	c.wmu.Unlock()
+	c.ws.Close()
+}
+
 // call sends a request built by frame(id) and returns the raw reply.
 func (c *conn) call(frame func(id int64) []byte) ([]byte, error) {
 	ch := make(chan []byte, 1)
@@ -246,7 +254,7 @@ func run(ctx context.Context, cfg Config, loopFor func(*conn) (func() (time.Dura
 		c, err := dial(ctx, cfg.URL, cfg.Encoding, cfg.Token)
 		if err != nil {
 			for _, o := range conns[:i] {
-				o.ws.Close()
+				o.close()
 			}
 			return nil, err
 		}
@@ -254,7 +262,7 @@ func run(ctx context.Context, cfg Config, loopFor func(*conn) (func() (time.Dura
 	}
 	defer func() {
 		for _, c := range conns {
-			c.ws.Close()
+			c.close()
 		}
 	}()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
