@@ -472,8 +472,12 @@ func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool,
 	}()
 	// Leave the grace period inside the caller's deadline.
 	timeout := cfg.Timeout
+	limit := fmt.Sprintf("its time limit of %v", timeout.Round(time.Millisecond))
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl)-cfg.Grace < timeout {
 		timeout = max(time.Until(dl)-cfg.Grace, time.Millisecond)
+		// The call's deadline was mostly spent before the code started (waiting
+		// for a sandbox slot, or for this episode's earlier calls): say so.
+		limit = fmt.Sprintf("the %v left of the call's deadline after waiting for the sandbox", timeout.Round(time.Millisecond))
 	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -493,12 +497,12 @@ func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool,
 		if r.err != nil {
 			return nil, true, s.deathError(r.err)
 		}
-		r.res.Error = fmt.Sprintf("the call ran past its time limit of %v and was interrupted; variables defined so far are kept.\n%s", timeout.Round(time.Millisecond), r.res.Error)
+		r.res.Error = fmt.Sprintf("the call ran past %s and was interrupted; variables defined so far are kept.\n%s", limit, r.res.Error)
 		return r.res, false, nil
 	case <-time.After(cfg.Grace):
 	}
 	s.kill()
-	return &Result{Error: fmt.Sprintf("the call ran past its time limit of %v and did not stop when interrupted, so the sandbox was killed: its state (variables, imports, files) is lost; the next call starts fresh", timeout.Round(time.Millisecond)),
+	return &Result{Error: fmt.Sprintf("the call ran past %s and did not stop when interrupted, so the sandbox was killed: its state (variables, imports, files) is lost; the next call starts fresh", limit),
 		StateLost: true}, true, nil
 }
 

@@ -295,3 +295,24 @@ func TestHiddenPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestShortenedDeadlineIsSaid: when the call's deadline leaves less than the
+// sandbox's own time limit (the rest went to waiting for a slot or for the
+// episode's earlier calls), the interruption message says so instead of
+// naming a limit the model never saw.
+func TestShortenedDeadlineIsSaid(t *testing.T) {
+	p := newTestPool(t, nil)
+	ctx, cancel := context.WithTimeout(toolexec.WithSession(context.Background(), "short"), 1200*time.Millisecond)
+	defer cancel()
+	args, _ := json.Marshal(map[string]string{"code": "while True: pass"})
+	v, err := p.Execute(ctx, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := v.(*Result); !strings.Contains(r.Error, "left of the call's deadline after waiting for the sandbox") {
+		t.Fatalf("message: %q", r.Error)
+	}
+	if r := run(t, p, "full", "while True: pass"); !strings.Contains(r.Error, "its time limit of 2s") {
+		t.Fatalf("message with the full limit: %q", r.Error)
+	}
+}
