@@ -2,6 +2,7 @@ package env
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,61 +23,41 @@ type instruments struct {
 	protocolErrors  metric.Int64Counter
 }
 
-// newInstruments makes the instruments, and the observable gauges that read
-// the engine's state when the exporter collects.
+// newInstruments makes the instruments, and the observable gauge that reads
+// the engine's open episodes when the exporter collects.
 func newInstruments(mp metric.MeterProvider, e *Engine) (*instruments, error) {
 	m := mp.Meter("github.com/dive-env/dive/env")
-	var in instruments
-	var err error
-	seconds := metric.WithExplicitBucketBoundaries(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
-	for _, f := range []func() error{
-		func() error {
-			in.steps, err = m.Int64Counter("dive.steps", metric.WithDescription("Assistant turns stepped."), metric.WithUnit("{step}"))
-			return err
-		},
-		func() error {
-			in.stepDuration, err = m.Float64Histogram("dive.step.duration", metric.WithDescription("Time to handle one step, tool calls included."), metric.WithUnit("s"), seconds)
-			return err
-		},
-		func() error {
-			in.toolCalls, err = m.Int64Counter("dive.tool.calls", metric.WithDescription("Tool calls run or refused, by tool and error kind."), metric.WithUnit("{call}"))
-			return err
-		},
-		func() error {
-			in.toolDuration, err = m.Float64Histogram("dive.tool.duration", metric.WithDescription("Duration of one tool call."), metric.WithUnit("s"), seconds)
-			return err
-		},
-		func() error {
-			in.episodesStarted, err = m.Int64Counter("dive.episodes.started", metric.WithDescription("Episodes reset."), metric.WithUnit("{episode}"))
-			return err
-		},
-		func() error {
-			in.episodesEnded, err = m.Int64Counter("dive.episodes.ended", metric.WithDescription("Episodes ended, by reason and reward label."), metric.WithUnit("{episode}"))
-			return err
-		},
-		func() error {
-			in.rewardScore, err = m.Float64Histogram("dive.reward.score", metric.WithDescription("Final rewards."),
-				metric.WithExplicitBucketBoundaries(0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 1))
-			return err
-		},
-		func() error {
-			in.protocolErrors, err = m.Int64Counter("dive.protocol.errors", metric.WithDescription("Error replies, by code."), metric.WithUnit("{error}"))
-			return err
-		},
-		func() error {
-			_, err = m.Int64ObservableGauge("dive.episodes.open", metric.WithDescription("Episodes held: running, or finished and not yet released."),
-				metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
-					o.Observe(int64(e.OpenEpisodes()))
-					return nil
-				}))
-			return err
-		},
-	} {
-		if err := f(); err != nil {
-			return nil, fmt.Errorf("metrics: %w", err)
-		}
+	var errs []error
+	counter := func(name, desc, unit string) metric.Int64Counter {
+		c, err := m.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit(unit))
+		errs = append(errs, err)
+		return c
 	}
-	return &in, nil
+	histogram := func(name, desc, unit string, bounds ...float64) metric.Float64Histogram {
+		h, err := m.Float64Histogram(name, metric.WithDescription(desc), metric.WithUnit(unit), metric.WithExplicitBucketBoundaries(bounds...))
+		errs = append(errs, err)
+		return h
+	}
+	seconds := []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+	in := &instruments{
+		steps:           counter("dive.steps", "Assistant turns stepped.", "{step}"),
+		stepDuration:    histogram("dive.step.duration", "Time to handle one step, tool calls included.", "s", seconds...),
+		toolCalls:       counter("dive.tool.calls", "Tool calls run or refused, by tool and error kind.", "{call}"),
+		toolDuration:    histogram("dive.tool.duration", "Duration of one tool call.", "s", seconds...),
+		episodesStarted: counter("dive.episodes.started", "Episodes reset.", "{episode}"),
+		episodesEnded:   counter("dive.episodes.ended", "Episodes ended, by reason and reward label.", "{episode}"),
+		rewardScore:     histogram("dive.reward.score", "Final rewards.", "", 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 1),
+		protocolErrors:  counter("dive.protocol.errors", "Error replies, by code.", "{error}"),
+	}
+	_, err := m.Int64ObservableGauge("dive.episodes.open", metric.WithDescription("Episodes held: running, or finished and not yet released."),
+		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(e.OpenEpisodes()))
+			return nil
+		}))
+	if err := errors.Join(append(errs, err)...); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	return in, nil
 }
 
 func (in *instruments) stepped(ctx context.Context, took time.Duration, done bool) {

@@ -1,8 +1,11 @@
 package env
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -74,4 +77,32 @@ func (r *Recorder) Close() error {
 		return fmt.Errorf("sync trajectories: %w", err)
 	}
 	return r.f.Close()
+}
+
+// ReadTrajectories reads a trajectory file. A line that does not decode (the
+// torn last line of a crash mid-write, or a foreign line) is skipped; a
+// missing file is no trajectories.
+func ReadTrajectories(path string) ([]Trajectory, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read trajectories: %w", err)
+	}
+	defer f.Close()
+	var out []Trajectory
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	for sc.Scan() {
+		var t Trajectory
+		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
+			continue
+		}
+		out = append(out, t)
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("read trajectories %s: %w", path, err)
+	}
+	return out, nil
 }

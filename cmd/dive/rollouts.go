@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,32 +19,6 @@ import (
 	"github.com/dive-env/dive/synth/rollout"
 	"github.com/dive-env/dive/tasks"
 )
-
-// readTrajectories reads a trajectory JSONL file; a torn last line (a crash
-// mid-write) is skipped.
-func readTrajectories(path string) ([]env.Trajectory, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []env.Trajectory
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		var t env.Trajectory
-		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
-			continue // torn or foreign line
-		}
-		out = append(out, t)
-	}
-	return out, sc.Err()
-}
 
 func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("solve", "dive solve [TASKS...] --llm-url URL --llm-model M --out TRAJ.jsonl [--k 1]", stderr)
@@ -77,7 +50,7 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	done, err := readTrajectories(*out)
+	done, err := env.ReadTrajectories(*out)
 	if err != nil {
 		return err
 	}
@@ -172,7 +145,7 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return usagef("%v (have %v)", err, reg.Names())
 		}
 	}
-	trajs, err := readTrajectories(files[0])
+	trajs, err := env.ReadTrajectories(files[0])
 	if err != nil {
 		return err
 	}
@@ -229,7 +202,7 @@ func filterCmd(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if len(files) != 1 || (*rlOut == "" && *sftOut == "") || *minPass > *maxPass {
 		return usagef("filter needs one trajectory file, --rl-out and/or --sft-out, and --min-pass ≤ --max-pass")
 	}
-	trajs, err := readTrajectories(files[0])
+	trajs, err := env.ReadTrajectories(files[0])
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/internal/procstat"
 )
 
@@ -208,7 +209,7 @@ sampling:
 	rep.HostileSlowest = time.Duration(run.hostileSlowest.Load()).Seconds()
 	rep.SandboxAvailable = run.sandboxUp.Load()
 
-	recorded, abandoned, err := readTrajectories(trajFile)
+	recorded, abandoned, err := recordedTurns(trajFile)
 	if err != nil {
 		return nil, err
 	}
@@ -308,32 +309,19 @@ func startServer(ctx context.Context, binary, taskFile, trajFile string) (*serve
 	}
 }
 
-// readTrajectories returns the episodes in the log with their turns (a torn
+// recordedTurns returns the episodes in the log with their turns (a torn
 // last line is skipped) and how many were recorded as abandoned.
-func readTrajectories(path string) (map[string]int, int, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return map[string]int{}, 0, nil
-	}
+func recordedTurns(path string) (map[string]int, int, error) {
+	trajs, err := env.ReadTrajectories(path)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer f.Close()
 	seen, abandoned := map[string]int{}, 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 64<<20)
-	for sc.Scan() {
-		var t struct {
-			Episode, Reason string
-			Turns           int
-		}
-		if json.Unmarshal(sc.Bytes(), &t) != nil {
-			continue
-		}
+	for _, t := range trajs {
 		seen[t.Episode] = t.Turns
-		if t.Reason == "abandoned" {
+		if t.Reason == env.ReasonAbandoned {
 			abandoned++
 		}
 	}
-	return seen, abandoned, sc.Err()
+	return seen, abandoned, nil
 }

@@ -7,17 +7,17 @@ import (
 	"testing"
 )
 
-func TestReadTrajectoriesSkipsATornLine(t *testing.T) {
+func TestRecordedTurnsSkipsATornLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "traj.jsonl")
 	data := `{"episode": "a", "reason": "answer"}` + "\n" + `{"episode": "b", "reason": "abandoned"}` + "\n" + `{"episode": "c", "rea`
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	seen, abandoned, err := readTrajectories(path)
+	seen, abandoned, err := recordedTurns(path)
 	if _, okA := seen["a"]; err != nil || len(seen) != 2 || !okA || abandoned != 1 {
 		t.Fatalf("seen %v abandoned %d err %v", seen, abandoned, err)
 	}
-	if seen, _, err := readTrajectories(filepath.Join(t.TempDir(), "missing")); err != nil || len(seen) != 0 {
+	if seen, _, err := recordedTurns(filepath.Join(t.TempDir(), "missing")); err != nil || len(seen) != 0 {
 		t.Fatalf("missing file: %v %v", seen, err)
 	}
 }
