@@ -31,6 +31,9 @@ type conn struct {
 	writerDone chan struct{}
 	sem        chan struct{}
 	inflight   sync.WaitGroup
+	// work hands requests to idle workers; the reader, its only sender,
+	// closes it when it ends.
+	work chan *request
 
 	deadlineMu  sync.Mutex
 	draining    atomic.Bool
@@ -46,7 +49,7 @@ func newConn(s *Server, ws *websocket.Conn, cd codec) (*conn, error) {
 	c := &conn{
 		srv: s, eng: s.engine, ws: ws, codec: cd, ctx: ctx, cancel: cancel,
 		out: make(chan []byte, 64), writerDone: make(chan struct{}), sem: make(chan struct{}, s.cfg.MaxInFlight),
-		tails: map[string]chan struct{}{},
+		work: make(chan *request), tails: map[string]chan struct{}{},
 	}
 	sess, err := newSession(c)
 	if err != nil {
@@ -94,6 +97,7 @@ func (c *conn) run() {
 	c.ws.SetPongHandler(func(string) error { c.extendReadDeadline(); return nil })
 	go c.writeLoop()
 	c.readLoop()
+	close(c.work) // idle workers exit
 	if !c.draining.Load() {
 		c.cancel()
 	}
@@ -232,11 +236,39 @@ func (c *conn) readLoop() {
 			return
 		}
 		c.inflight.Add(1)
-		go func() {
-			defer c.inflight.Done()
-			defer func() { <-c.sem }()
-			c.reply(c.execute(req))
-		}()
+		select {
+		case c.work <- req: // an idle worker takes it
+		default:
+			go c.worker(req)
+		}
+	}
+}
+
+// workerIdle is how long a request worker waits for another request before
+// it exits.
+const workerIdle = 5 * time.Second
+
+// worker runs req, then whatever requests the reader hands it, until it has
+// been idle for workerIdle or the reader ends. Reusing workers, rather than
+// a goroutine per request, keeps their grown stacks: a fresh goroutine's
+// stack grows (copied each time it doubles) on every step otherwise.
+func (c *conn) worker(req *request) {
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		c.reply(c.execute(req))
+		<-c.sem
+		c.inflight.Done()
+		idle.Reset(workerIdle)
+		var ok bool
+		select {
+		case req, ok = <-c.work:
+			if !ok {
+				return
+			}
+		case <-idle.C:
+			return
+		}
 	}
 }
 

@@ -368,7 +368,7 @@ func (e *Engine) finish(ep *episode) {
 	traj := ep.trajectory()
 	ep.mu.Unlock()
 	if err := e.recorder.Record(traj); err != nil {
-		e.log.Error("record trajectory", "episode", ep.id, "task", ep.task.ID, "err", err)
+		e.log.ErrorContext(ep.logContext(), "record trajectory", "episode", ep.id, "task", ep.task.ID, "err", err)
 	}
 }
 
@@ -466,7 +466,7 @@ func (e *Engine) Score(ctx context.Context, p ScoreParams) (*ScoreResult, *Error
 			name = s.Name()
 		}
 		score = reward.Failed(name, err)
-		e.log.Warn("scoring failed", "task", task.ID, "err", err)
+		e.log.WarnContext(ctx, "scoring failed", "task", task.ID, "err", err)
 	}
 	return &ScoreResult{TaskID: task.ID, Reward: e.cfg.Weights.Apply(score, stats)}, nil
 }

@@ -66,6 +66,15 @@ func (ep *episode) startSpan(ctx context.Context, tracer trace.Tracer, tracepare
 			attribute.Int("dive.toolset.size", len(ep.tools.names))))
 }
 
+// logContext is the context log lines about the episode carry: its span's,
+// so that they hold its trace id when tracing is on.
+func (ep *episode) logContext() context.Context {
+	if ep.spanCtx != nil {
+		return ep.spanCtx
+	}
+	return context.Background()
+}
+
 // endSpan reports the episode's end once: its span ends, with how the
 // episode ended, and the metrics count it.
 func (ep *episode) endSpan(reason string) {
@@ -206,7 +215,7 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 				name = s.Name()
 			}
 			score = reward.Failed(name, err)
-			e.log.Warn("scoring failed", "episode", ep.id, "task", ep.task.ID, "err", err)
+			e.log.WarnContext(stepCtx, "scoring failed", "episode", ep.id, "task", ep.task.ID, "err", err)
 			rewardSpan.SetStatus(codes.Error, err.Error())
 		}
 		if rewardSpan.IsRecording() {
@@ -369,13 +378,17 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // abandon ends a running episode whose client is gone; it reports whether
 // the episode was still running (and so has a partial trajectory to record).
-func (ep *episode) abandon() bool {
+func (ep *episode) abandon() bool { return ep.stop(ReasonAbandoned) }
+
+// stop ends a running episode for reason, with reward 0; false when it had
+// already ended.
+func (ep *episode) stop(reason string) bool {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	if ep.done {
 		return false
 	}
-	ep.end(ReasonAbandoned, nil)
+	ep.end(reason, nil)
 	return true
 }
 

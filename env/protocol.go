@@ -310,4 +310,10 @@ const (
 	// ReasonAbandoned ends an episode whose connection dropped and was not
 	// resumed within the grace period; its partial trajectory is recorded.
 	ReasonAbandoned = "abandoned"
+	// ReasonPolicyError ends a rollout's episode whose policy call failed,
+	// timed out or answered with nothing usable; reward 0.
+	ReasonPolicyError = "policy_error"
+	// ReasonRolloutDeadline ends a rollout's episode that ran past the
+	// rollout's whole deadline.
+	ReasonRolloutDeadline = "rollout_deadline"
 )

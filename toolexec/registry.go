@@ -329,11 +329,13 @@ func (r *Registry) live(ctx context.Context, t *Tool, args json.RawMessage) Resu
 	if len(bytes.TrimSpace(args)) == 0 {
 		args = json.RawMessage("{}")
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
-	defer cancel()
 	if in, ok := t.exec.(Inline); ok && in.Inline() {
+		// Inline tools finish on their own (see Inline): a deadline would
+		// cost a timer and a context per call and interrupt nothing.
 		return r.runInline(ctx, t, args)
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+	defer cancel()
 
 	type outcome struct {
 		value any

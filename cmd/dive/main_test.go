@@ -33,6 +33,20 @@ import (
 	"github.com/dive-env/dive/toolexec/sandbox"
 )
 
+// runAsDive is set in the environment of this test binary's children: a
+// child started as this binary (dive bench's load generator) runs dive's
+// main instead of the tests.
+const runAsDive = "DIVE_TEST_BINARY_RUNS_DIVE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsDive) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Setenv(runAsDive, "1")
+	os.Exit(m.Run())
+}
+
 func runCLI(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -758,7 +772,7 @@ func TestServeExportsTraces(t *testing.T) {
 // TestBench runs `dive bench` briefly against its in-process server: steps
 // happen without errors, latencies and the echo ratio are measured.
 func TestBench(t *testing.T) {
-	for _, tool := range []string{"builtin", "code"} {
+	for _, tool := range []string{"builtin", "code", "mcp", "builtin:2,mcp:1"} {
 		stdout, stderr, err := runCLI(t, "bench", "--duration", "1s", "--connections", "2", "--concurrency", "4", "--tool", tool, "--json")
 		if err != nil {
 			t.Fatalf("bench --tool %s: %v %s", tool, err, stderr)
@@ -771,7 +785,8 @@ func TestBench(t *testing.T) {
 			t.Skipf("code_execution cannot run here: %v", rep.ErrorKinds)
 		}
 		if rep.Steps == 0 || rep.Errors != 0 || rep.StepsPerS <= 0 || rep.EchoPerS <= 0 || rep.Ratio <= 0 ||
-			rep.P50ms <= 0 || rep.P99ms < rep.P50ms || rep.MaxMs < rep.P99ms || rep.RSSMB <= 0 || !rep.InProcess {
+			rep.P50ms <= 0 || rep.P99ms < rep.P50ms || rep.MaxMs < rep.P99ms || rep.RSSMB <= 0 || !rep.InProcess ||
+			rep.CPUSeconds <= 0 || rep.LoadCPUS <= 0 || rep.Episodes == 0 {
 			t.Fatalf("bench --tool %s report %+v", tool, rep)
 		}
 	}
@@ -813,6 +828,74 @@ func TestBenchAgainstPythonServer(t *testing.T) {
 		var rep benchReport
 		if err := json.Unmarshal([]byte(stdout), &rep); err != nil || rep.Steps == 0 || rep.Errors != 0 || rep.InProcess {
 			t.Fatalf("%s: %v %+v", enc, err, rep)
+		}
+	}
+}
+
+// TestBenchShapes: held-open episodes are open on the server while the load
+// runs; tasks are taken in turn, rollouts per task, and each episode ends
+// with an answer that is scored correct (a wrong reward would be an error).
+func TestBenchShapes(t *testing.T) {
+	stdout, stderr, err := runCLI(t, "bench", "--duration", "1s", "--connections", "2", "--concurrency", "3", "--open", "40",
+		"--tasks", "5", "--rollouts", "2", "--turns", "3", "--answer", "--echo=false", "--json")
+	if err != nil {
+		t.Fatalf("bench: %v %s", err, stderr)
+	}
+	var rep benchReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("bench --json: %v: %s", err, stdout)
+	}
+	if rep.Errors != 0 || rep.Episodes < 2*3+40 || rep.Steps == 0 || rep.PeakOpen < 40+2*3 || rep.Tasks != 5 || !rep.Answer {
+		t.Fatalf("report %+v", rep)
+	}
+	// A scenario's goals are checked and reported.
+	stdout, stderr, err = runCLI(t, "bench", "--scenario", "rl-phase", "--steps", "600", "--tasks", "10", "--echo=false", "--json")
+	if err != nil {
+		t.Fatalf("bench --scenario rl-phase: %v %s", err, stderr)
+	}
+	rep = benchReport{}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("bench --json: %v: %s", err, stdout)
+	}
+	if rep.Steps != 600 || rep.Errors != 0 || rep.Rollouts != 8 || rep.Turns != 10 || len(rep.Goals) != 1 || !rep.Goals[0].Met {
+		t.Fatalf("rl-phase report %+v", rep)
+	}
+	for _, bad := range [][]string{{"--tool", "gpu"}, {"--tool", "builtin:0"}, {"--scenario", "nope"}, {"--open", "-1"}} {
+		if _, _, err := runCLI(t, append([]string{"bench"}, bad...)...); err == nil {
+			t.Errorf("bench %v: no error", bad)
+		}
+	}
+}
+
+func TestParseToolMix(t *testing.T) {
+	for _, tc := range []struct {
+		mix  string
+		want map[string]int
+	}{
+		{"builtin", map[string]int{"calculator": 1}},
+		{"builtin:8,code:1,mcp:1", map[string]int{"calculator": 8, "code_execution": 1, "bench__multiply": 1}},
+		{"mcp:3, builtin:2", map[string]int{"bench__multiply": 3, "calculator": 2}},
+	} {
+		calls, err := parseToolMix(tc.mix)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.mix, err)
+		}
+		got := map[string]int{}
+		for _, c := range calls {
+			got[c.Name]++
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.mix, got, tc.want)
+		}
+		run, longest := 0, 0
+		for _, c := range calls {
+			if run = run + 1; c.Name != "calculator" {
+				run = 0
+			}
+			longest = max(longest, run)
+		}
+		if tc.mix == "builtin:8,code:1,mcp:1" && longest > 4 {
+			t.Errorf("%s: not spread (%d calculator calls in a row): %v", tc.mix, longest, calls)
 		}
 	}
 }

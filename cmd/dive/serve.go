@@ -136,6 +136,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		} else {
 			log.Info("code_execution sandbox ready", "isolation", p.Capabilities().String(), "warm", sbCfg.Warm, "max_slots", sbCfg.MaxSlots)
 		}
+		if meterProvider != nil {
+			if err := sandbox.RegisterMetrics(meterProvider, pool); err != nil {
+				return err
+			}
+		}
 	} else if t, ok := reg.Get(sandbox.ToolID); ok {
 		log.Warn("code_execution is not available", "reason", t.Reason())
 	}
@@ -211,9 +216,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, usagef("bad --log-format %q (text, json)", format)
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -35,18 +37,35 @@ type Config struct {
 	Steps    int64
 	// Encoding is "msgpack" or "json".
 	Encoding string
-	// TaskID is the task every episode runs; Turns its steps per episode.
-	TaskID string
+	// Tasks are the tasks episodes run, in turn: Rollouts consecutive
+	// episodes (a GRPO group) per task (at least 1).
+	Tasks    []string
+	Rollouts int
+	// Turns is the number of steps of each episode. When Answer is set the
+	// last of them answers it (the episode ends and is scored); otherwise
+	// every step calls a tool and the episode is closed after the last.
 	Turns  int
-	// Call is the tool call of every step: name and JSON arguments.
-	ToolName, ToolArgs string
+	Answer string
+	// Calls are the tool calls of the steps, in turn: step i of the run
+	// calls Calls[i % len(Calls)].
+	Calls []Call
+	// Open is how many episodes are held open during the run beyond the
+	// active ones: reset before the load starts, closed after it.
+	Open int
+	// Think is the model's time: each loop waits Think ± 50% (at random)
+	// before each step. Zero sends the next step as soon as the last returns.
+	Think time.Duration
 	// OnProgress, when set, is called about once a second with the steps so far.
 	OnProgress func(steps int64, elapsed time.Duration)
 }
 
+// Call is one tool call: the tool's name and its JSON arguments.
+type Call struct{ Name, Args string }
+
 // Result is what one load measured.
 type Result struct {
 	Steps     int64
+	Episodes  int64
 	Errors    int64
 	ErrorKind map[string]int64
 	Elapsed   time.Duration
@@ -173,6 +192,17 @@ type reply struct {
 	Result struct {
 		Episode string `json:"episode" msgpack:"episode"`
 		Done    bool   `json:"done" msgpack:"done"`
+		Reward  *struct {
+			Label string `json:"label" msgpack:"label"`
+		} `json:"reward" msgpack:"reward"`
+		Info struct {
+			ToolCalls []struct {
+				Name  string `json:"name" msgpack:"name"`
+				Error *struct {
+					Kind string `json:"kind" msgpack:"kind"`
+				} `json:"error" msgpack:"error"`
+			} `json:"tool_calls" msgpack:"tool_calls"`
+		} `json:"info" msgpack:"info"`
 	} `json:"result" msgpack:"result"`
 }
 
@@ -189,35 +219,82 @@ func (c *conn) decode(data []byte) (reply, error) {
 
 // Run drives the load and returns what it measured.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	return run(ctx, cfg, func(c *conn) (func() (time.Duration, error), error) { return c.episodeLoop(cfg), nil })
+	if len(cfg.Tasks) == 0 || len(cfg.Calls) == 0 || cfg.Turns <= 0 {
+		return nil, errors.New("bench: a load needs tasks, tool calls and at least one turn per episode")
+	}
+	if cfg.Rollouts <= 0 {
+		cfg.Rollouts = 1
+	}
+	var episodes, calls atomic.Int64
+	l := &load{cfg: cfg, episodes: &episodes, calls: &calls}
+	if cfg.Open > 0 {
+		held, err := l.holdOpen(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer held.release()
+	}
+	res, err := run(ctx, cfg, func(c *conn) (func() (time.Duration, error), error) { return l.episodeLoop(c), nil })
+	if res != nil {
+		res.Episodes = episodes.Load()
+	}
+	return res, err
+}
+
+// load is what the loops of one run share.
+type load struct {
+	cfg      Config
+	episodes *atomic.Int64 // episodes started, which picks each one's task
+	calls    *atomic.Int64 // steps sent, which picks each one's tool call
+}
+
+// reset starts an episode of the next task in turn.
+func (l *load) reset(c *conn) (string, error) {
+	k := l.episodes.Add(1) - 1
+	task := l.cfg.Tasks[(k/int64(l.cfg.Rollouts))%int64(len(l.cfg.Tasks))]
+	data, err := c.call(func(id int64) []byte {
+		return c.encode(map[string]any{"id": id, "op": "reset", "params": map[string]any{"task_id": task,
+			"options": map[string]any{"max_turns": l.cfg.Turns + 1, "max_tool_calls": l.cfg.Turns + 1}}})
+	})
+	if err != nil {
+		return "", err
+	}
+	r, err := c.decode(data)
+	if err != nil {
+		return "", err
+	}
+	if r.Error != nil {
+		return "", fmt.Errorf("reset: %s", r.Error.Code)
+	}
+	return r.Result.Episode, nil
 }
 
 // episodeLoop returns a function that runs one step (resetting an episode
 // when the last one ended) and returns its latency.
-func (c *conn) episodeLoop(cfg Config) func() (time.Duration, error) {
+func (l *load) episodeLoop(c *conn) func() (time.Duration, error) {
 	episode, turn := "", 0
 	return func() (time.Duration, error) {
-		if episode == "" || turn >= cfg.Turns {
-			data, err := c.call(func(id int64) []byte {
-				return c.encode(map[string]any{"id": id, "op": "reset", "params": map[string]any{"task_id": cfg.TaskID,
-					"options": map[string]any{"max_turns": cfg.Turns + 1, "max_tool_calls": cfg.Turns + 1}}})
-			})
+		if episode == "" || turn >= l.cfg.Turns {
+			next, err := l.reset(c)
 			if err != nil {
 				return 0, err
 			}
-			r, err := c.decode(data)
-			if err != nil || r.Error != nil {
-				return 0, fmt.Errorf("reset failed: %v %v", err, r.Error)
-			}
-			if episode != "" {
+			if episode != "" && l.cfg.Answer == "" {
 				old := episode
 				go func() { _, _ = c.call(func(id int64) []byte { return c.encode(closeRequest(id, old)) }) }()
 			}
-			episode, turn = r.Result.Episode, 0
+			episode, turn = next, 0
 		}
 		turn++
+		var frame func(id int64) []byte
+		if turn == l.cfg.Turns && l.cfg.Answer != "" {
+			frame = func(id int64) []byte { return c.encode(answerRequest(id, episode, turn, l.cfg.Answer)) }
+		} else {
+			call := l.cfg.Calls[(l.calls.Add(1)-1)%int64(len(l.cfg.Calls))]
+			frame = func(id int64) []byte { return c.encode(StepRequest(id, episode, turn, call.Name, call.Args)) }
+		}
 		start := time.Now()
-		data, err := c.call(func(id int64) []byte { return c.encode(StepRequest(id, episode, turn, cfg.ToolName, cfg.ToolArgs)) })
+		data, err := c.call(frame)
 		took := time.Since(start)
 		if err != nil {
 			return took, err
@@ -229,12 +306,100 @@ func (c *conn) episodeLoop(cfg Config) func() (time.Duration, error) {
 		if r.Error != nil {
 			return took, fmt.Errorf("step: %s", r.Error.Code)
 		}
+		// A tool error is an observation to the model, but here it means the
+		// load did not measure what it meant to.
+		for _, tc := range r.Result.Info.ToolCalls {
+			if tc.Error != nil {
+				return took, fmt.Errorf("tool %s: %s", tc.Name, tc.Error.Kind)
+			}
+		}
+		if turn == l.cfg.Turns && l.cfg.Answer != "" && (!r.Result.Done || r.Result.Reward == nil || r.Result.Reward.Label != "correct") {
+			return took, errors.New("step: the answer did not end the episode with a correct reward")
+		}
 		return took, nil
 	}
 }
 
+// heldEpisodes are idle episodes kept open during a run.
+type heldEpisodes struct {
+	conns    []*conn
+	episodes [][]string
+}
+
+// holdOpen resets cfg.Open episodes over their own connections, a batch of
+// requests in flight per connection.
+func (l *load) holdOpen(ctx context.Context) (*heldEpisodes, error) {
+	n := max(1, min(l.cfg.Connections, 16))
+	h := &heldEpisodes{conns: make([]*conn, n), episodes: make([][]string, n)}
+	for i := range h.conns {
+		c, err := dial(ctx, l.cfg.URL, l.cfg.Encoding, l.cfg.Token)
+		if err != nil {
+			h.release()
+			return nil, err
+		}
+		h.conns[i] = c
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, c := range h.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem := make(chan struct{}, 32)
+			var mu sync.Mutex
+			var inner sync.WaitGroup
+			for k := i; k < l.cfg.Open; k += n {
+				sem <- struct{}{}
+				inner.Add(1)
+				go func() {
+					defer func() { <-sem; inner.Done() }()
+					ep, err := l.reset(c)
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					h.episodes[i] = append(h.episodes[i], ep)
+				}()
+			}
+			inner.Wait()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		h.release()
+		return nil, fmt.Errorf("hold %d episodes open: %w", l.cfg.Open, err)
+	}
+	return h, nil
+}
+
+// release closes the held episodes and their connections.
+func (h *heldEpisodes) release() {
+	var wg sync.WaitGroup
+	for i, c := range h.conns {
+		if c == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.close()
+			for _, ep := range h.episodes[i] {
+				_, _ = c.call(func(id int64) []byte { return c.encode(closeRequest(id, ep)) })
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func closeRequest(id int64, episode string) map[string]any {
 	return map[string]any{"id": id, "op": "close", "params": map[string]any{"episode": episode}}
+}
+
+func answerRequest(id int64, episode string, turn int, answer string) map[string]any {
+	return map[string]any{"id": id, "op": "step", "params": map[string]any{"episode": episode, "turn": turn,
+		"message": map[string]any{"role": "assistant", "content": "<answer>" + answer + "</answer>"}}}
 }
 
 // StepRequest is the step every episode sends: one call of the load's tool.
@@ -267,7 +432,7 @@ func run(ctx context.Context, cfg Config, loopFor func(*conn) (func() (time.Dura
 	}()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
-	var steps, errs atomic.Int64
+	var started, steps, errs atomic.Int64
 	var mu sync.Mutex
 	kinds := map[string]int64{}
 	var all []time.Duration
@@ -283,7 +448,16 @@ func run(ctx context.Context, cfg Config, loopFor func(*conn) (func() (time.Dura
 			go func() {
 				defer wg.Done()
 				lat := make([]time.Duration, 0, 4096)
-				for ctx.Err() == nil && (cfg.Steps <= 0 || steps.Load() < cfg.Steps) {
+				for ctx.Err() == nil && (cfg.Steps <= 0 || started.Add(1) <= cfg.Steps) {
+					if cfg.Think > 0 {
+						select {
+						case <-ctx.Done():
+						case <-time.After(cfg.Think/2 + rand.N(cfg.Think)):
+						}
+						if ctx.Err() != nil {
+							break
+						}
+					}
 					took, err := loop()
 					if err != nil {
 						if ctx.Err() != nil {
@@ -334,10 +508,10 @@ func firstWords(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// Echo runs the same load shape against a bare gorilla/websocket server that
-// decodes each msgpack frame and encodes it back: the ceiling for steps on
-// this machine. The frames are step requests of the same size.
-func Echo(ctx context.Context, cfg Config) (*Result, error) {
+// EchoServer starts a bare gorilla/websocket server on loopback that decodes
+// each msgpack frame and encodes it back: the ceiling for steps on this
+// machine. It returns its URL and a function that stops it.
+func EchoServer() (string, func()) {
 	up := websocket.Upgrader{ReadBufferSize: 16 << 10, WriteBufferSize: 16 << 10, Subprotocols: []string{"dive.v1.msgpack", "dive.v1.json"}}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -364,14 +538,41 @@ func Echo(ctx context.Context, cfg Config) (*Result, error) {
 			}
 		}
 	}))
-	defer hs.Close()
-	cfg.URL = "ws" + strings.TrimPrefix(hs.URL, "http")
+	return "ws" + strings.TrimPrefix(hs.URL, "http"), hs.Close
+}
+
+// Echo runs the load's shape against an echo server at cfg.URL (see
+// EchoServer): frames of the size of its step requests, no episodes.
+func Echo(ctx context.Context, cfg Config) (*Result, error) {
+	if len(cfg.Calls) == 0 {
+		return nil, errors.New("bench: the echo load needs a tool call to size its frames")
+	}
 	cfg.Encoding = "msgpack"
+	call := cfg.Calls[0]
 	return run(ctx, cfg, func(c *conn) (func() (time.Duration, error), error) {
 		return func() (time.Duration, error) {
 			start := time.Now()
-			_, err := c.call(func(id int64) []byte { return c.encode(StepRequest(id, "ep-echo", 1, cfg.ToolName, cfg.ToolArgs)) })
+			_, err := c.call(func(id int64) []byte { return c.encode(StepRequest(id, "ep-echo", 1, call.Name, call.Args)) })
 			return time.Since(start), err
 		}, nil
 	})
+}
+
+// MCPServer starts a streamable-HTTP MCP server on loopback with one tool,
+// multiply {a, b}, the MCP part of a tool mix. It returns the endpoint and
+// a function that stops it.
+func MCPServer() (string, func()) {
+	type in struct {
+		A float64 `json:"a" jsonschema:"the first factor"`
+		B float64 `json:"b" jsonschema:"the second factor"`
+	}
+	type out struct {
+		Product float64 `json:"product"`
+	}
+	s := mcp.NewServer(&mcp.Implementation{Name: "dive-bench", Version: "1"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "multiply", Description: "Multiply two numbers."}, func(_ context.Context, _ *mcp.CallToolRequest, a in) (*mcp.CallToolResult, out, error) {
+		return nil, out{Product: a.A * a.B}, nil
+	})
+	hs := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
+	return hs.URL, hs.Close
 }

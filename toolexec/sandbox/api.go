@@ -106,6 +106,18 @@ type Result struct {
 	Note        string `json:"note,omitempty"`
 }
 
+// Stats counts a pool's slots at one moment.
+type Stats struct {
+	// Warm slots wait for a session; Leased ones hold a session's state (or
+	// run a one-off call); Starting ones are being started.
+	Warm, Leased, Starting int
+	// Killed counts slots killed since the pool started because a call ran
+	// past its limits or the slot died (episodes ending do not count).
+	Killed uint64
+	// Max is the most slots the pool runs at once.
+	Max int
+}
+
 // ToolID is the id of the code_execution tool, as in the DIVE reference release.
 const ToolID = "general.sandbox.code_execution"
 
@@ -183,6 +195,17 @@ func (l *Lazy) Execute(ctx context.Context, args json.RawMessage) (any, error) {
 		return nil, err
 	}
 	return p.Execute(ctx, args)
+}
+
+// Stats returns the pool's slot counts; zero before it started.
+func (l *Lazy) Stats() Stats {
+	l.mu.Lock()
+	p := l.pool
+	l.mu.Unlock()
+	if p == nil {
+		return Stats{}
+	}
+	return p.Stats()
 }
 
 // CloseSession implements toolexec.SessionCloser.

@@ -82,14 +82,18 @@ type Pool struct {
 	cg   *cgroups
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	warm    []*slot
-	leased  map[string]*slot
-	lost    map[string]bool // sessions whose slot was killed: told once
-	live    int
-	closed  bool
-	refill  chan struct{}
-	stopped chan struct{}
+	mu     sync.Mutex
+	warm   []*slot
+	leased map[string]*slot
+	lost   map[string]bool // sessions whose slot was killed: told once
+	live   int
+	// starting counts slots being started; killed, slots killed because a
+	// call ran past its limits or the slot died (not ordinary session ends).
+	starting int
+	killed   uint64
+	closed   bool
+	refill   chan struct{}
+	stopped  chan struct{}
 }
 
 // New probes the machine, removes what a crashed server left, and starts
@@ -200,9 +204,11 @@ func (p *Pool) keepWarm() {
 				break
 			}
 			p.live++
+			p.starting++
 			p.mu.Unlock()
 			s, err := p.start()
 			p.mu.Lock()
+			p.starting--
 			if err != nil {
 				p.live--
 				p.mu.Unlock()
@@ -249,9 +255,11 @@ func (p *Pool) lease(session string) (*slot, bool, error) {
 		return nil, lost, fmt.Errorf("all %d sandbox slots are in use; try again later", p.cfg.MaxSlots)
 	}
 	p.live++
+	p.starting++
 	p.mu.Unlock()
 	s, err := p.start()
 	p.mu.Lock()
+	p.starting--
 	if err != nil {
 		p.live--
 		p.mu.Unlock()
@@ -271,16 +279,27 @@ func (p *Pool) lease(session string) (*slot, bool, error) {
 	return s, lost, nil
 }
 
-// retire kills a slot and forgets it.
-func (p *Pool) retire(session string, s *slot) {
+// retire kills a slot and forgets it; dead says the call ran past its limits
+// or the slot died, which Stats counts.
+func (p *Pool) retire(session string, s *slot, dead bool) {
 	p.mu.Lock()
 	if cur, ok := p.leased[session]; ok && cur == s {
 		delete(p.leased, session)
 	}
 	p.live--
+	if dead {
+		p.killed++
+	}
 	p.mu.Unlock()
 	s.kill()
 	p.signalRefill()
+}
+
+// Stats returns the pool's slot counts now.
+func (p *Pool) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return Stats{Warm: len(p.warm), Starting: p.starting, Leased: p.live - len(p.warm) - p.starting, Killed: p.killed, Max: p.cfg.MaxSlots}
 }
 
 // CloseSession kills the session's slot and removes its scratch.
@@ -333,17 +352,15 @@ func (p *Pool) Execute(ctx context.Context, args json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if session == "" {
-		defer p.retire("", s)
-	}
 	res, dead, err := s.run(ctx, a.Code, p.cfg)
-	if dead {
-		p.retire(session, s)
-		if session != "" {
-			p.mu.Lock()
-			p.lost[session] = true
-			p.mu.Unlock()
-		}
+	switch {
+	case session == "": // a slot for one call only
+		p.retire("", s, dead)
+	case dead:
+		p.retire(session, s, true)
+		p.mu.Lock()
+		p.lost[session] = true
+		p.mu.Unlock()
 	}
 	if err != nil {
 		return nil, err

@@ -31,6 +31,9 @@ func (p *Pool) Execute(context.Context, json.RawMessage) (any, error) {
 	return nil, ErrUnavailable
 }
 
+// Stats is always zero here.
+func (p *Pool) Stats() Stats { return Stats{} }
+
 // CloseSession does nothing here.
 func (p *Pool) CloseSession(string) {}
 

@@ -316,3 +316,36 @@ func TestShortenedDeadlineIsSaid(t *testing.T) {
 		t.Fatalf("message with the full limit: %q", r.Error)
 	}
 }
+
+// TestStats: the counts follow leases, one-off calls, kills and session ends;
+// a one-off call whose slot is killed is counted once (it used to be retired
+// twice, leaving the pool believing it ran one slot fewer than it did).
+func TestStats(t *testing.T) {
+	p := newTestPool(t, nil)
+	waitFor := func(what string, ok func(Stats) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !ok(p.Stats()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: stats %+v", what, p.Stats())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor("one warm slot", func(s Stats) bool { return s.Warm == 1 && s.Leased == 0 && s.Starting == 0 })
+	run(t, p, "ep", "x = 1")
+	waitFor("ep leased, a new warm one", func(s Stats) bool { return s.Warm == 1 && s.Leased == 1 && s.Killed == 0 })
+	hang := "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: time.sleep(0.01)"
+	if r := run(t, p, "", hang); !strings.Contains(r.Error, "time limit") && r.Error == "" {
+		t.Fatalf("one-off hang: %+v", r)
+	}
+	waitFor("the one-off slot killed once", func(s Stats) bool { return s.Killed == 1 && s.Leased == 1 && s.Warm == 1 })
+	p.mu.Lock()
+	live := p.live
+	p.mu.Unlock()
+	if live != 2 {
+		t.Fatalf("live %d, want 2 (ep's and the warm one)", live)
+	}
+	p.CloseSession("ep")
+	waitFor("ep's slot ended, not counted as killed", func(s Stats) bool { return s.Leased == 0 && s.Killed == 1 && s.Max == p.cfg.MaxSlots })
+}
