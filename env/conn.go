@@ -39,6 +39,8 @@ type conn struct {
 	draining    atomic.Bool
 	policyClose string // set by the reader before it ends: close with 1008 and this reason
 
+	client string // the remote IP: its share of rollout capacity
+
 	mu    sync.Mutex
 	tails map[string]chan struct{} // per-episode: done channel of the last queued request
 	sess  *session                 // the episodes this connection holds; replaced by a resume
@@ -318,6 +320,8 @@ func (c *conn) prepare(env envelope, inBatch bool) *request {
 		p = &EpisodeParams{}
 	case OpScore:
 		p = &ScoreParams{}
+	case OpRollout:
+		p = &RolloutParams{}
 	case OpBatch:
 		if inBatch {
 			r.err = errorf(CodeBadRequest, "a batch cannot contain a batch")
@@ -328,7 +332,7 @@ func (c *conn) prepare(env envelope, inBatch bool) *request {
 		r.err = errorf(CodeBadRequest, "request has no op")
 		return r
 	default:
-		r.err = errorf(CodeUnknownOp, "unknown op %q (hello, tasks.list, tasks.sample, reset, step, state, close, score, batch)", env.Op)
+		r.err = errorf(CodeUnknownOp, "unknown op %q (hello, tasks.list, tasks.sample, reset, step, state, close, score, rollout, batch)", env.Op)
 		return r
 	}
 	if err := c.codec.decodeParams(env.Params, p); err != nil {
@@ -449,6 +453,14 @@ func (c *conn) handle(r *request) (any, *Error) {
 		return c.reset(p)
 	case *ScoreParams:
 		return c.eng.Score(c.workCtx(), *p)
+	case *RolloutParams:
+		var emit func(*RolloutEpisode)
+		if p.Stream {
+			emit = func(ep *RolloutEpisode) { c.reply(Response{ID: r.id, Op: OpRolloutEpisode, Result: ep}) }
+		}
+		// The rollout stops (its episodes scored as failures) when the
+		// connection is lost: nobody would read it.
+		return c.eng.Rollout(c.ctx, c.client, *p, emit)
 	case *StepParams:
 		if !c.owns(p.Episode) {
 			return nil, errorf(CodeUnknownEpisode, "no open episode %q on this connection", p.Episode)

@@ -29,6 +29,13 @@ const DefaultSystemPrompt = "You are a helpful assistant that answers questions 
 
 // EngineConfig are the episode defaults and limits of an Engine.
 type EngineConfig struct {
+	// MaxRolloutEpisodes caps the episodes rollouts run at once (default
+	// 512), MaxRolloutEpisodesPerClient one client's share (default: all);
+	// a rollout beyond them is refused with a capacity error.
+	MaxRolloutEpisodes, MaxRolloutEpisodesPerClient int
+	// MaxPolicyCalls caps the calls in flight to each policy endpoint
+	// (default 256); more wait for a slot, under their deadline.
+	MaxPolicyCalls int
 	// MaxTurns is the default number of assistant turns per episode.
 	MaxTurns int
 	// MaxToolCalls is the default number of tool calls per episode.
@@ -89,6 +96,15 @@ func (c *EngineConfig) fillDefaults() {
 	if c.SystemPrompt == "" {
 		c.SystemPrompt = d.SystemPrompt
 	}
+	if c.MaxRolloutEpisodes <= 0 {
+		c.MaxRolloutEpisodes = 512
+	}
+	if c.MaxRolloutEpisodesPerClient <= 0 {
+		c.MaxRolloutEpisodesPerClient = c.MaxRolloutEpisodes
+	}
+	if c.MaxPolicyCalls <= 0 {
+		c.MaxPolicyCalls = 256
+	}
 }
 
 // Engine runs episodes over a task set, a tool registry and scorers. It is
@@ -112,6 +128,9 @@ type Engine struct {
 	episodes map[string]*episode
 
 	toolsets sync.Map // task id → *toolset
+
+	rollouts *admission     // rollout episodes running, overall and per client
+	policies *policyClients // policy endpoints' clients and calls in flight
 }
 
 // NewEngine returns an engine. recorder may be nil (no trajectories written).
@@ -135,7 +154,8 @@ func NewEngine(cfg EngineConfig, set *tasks.Set, tools *toolexec.Registry, score
 	}
 	e := &Engine{cfg: cfg, tasks: set, tools: tools, scorers: scorers, recorder: recorder, log: log,
 		tracer: tracer, tracing: cfg.TracerProvider != nil,
-		idPrefix: "ep-" + hex.EncodeToString(b[:]) + "-", episodes: map[string]*episode{}}
+		idPrefix: "ep-" + hex.EncodeToString(b[:]) + "-", episodes: map[string]*episode{},
+		rollouts: newAdmission(cfg.MaxRolloutEpisodes, cfg.MaxRolloutEpisodesPerClient), policies: newPolicyClients(cfg.MaxPolicyCalls)}
 	if cfg.MeterProvider != nil {
 		in, err := newInstruments(cfg.MeterProvider, e)
 		if err != nil {

@@ -38,6 +38,10 @@ const (
 	OpClose       = "close"
 	OpBatch       = "batch"
 	OpScore       = "score"
+	OpRollout     = "rollout"
+	// OpRolloutEpisode marks an event of a streamed rollout: one finished
+	// episode, sent under the rollout request's id before its final reply.
+	OpRolloutEpisode = "rollout.episode"
 )
 
 // Error codes sent in error replies.
@@ -53,12 +57,15 @@ const (
 	CodeTurnMismatch   = "turn_mismatch"   // a step's turn is neither the next turn nor the last one
 	CodeUnknownSession = "unknown_session" // resume names no session held for this server (expired or never issued)
 	CodeInternal       = "internal"        // a server bug; the connection stays usable
+	CodeCapacity       = "capacity"        // rollouts are at their cap: retry after retry_after_ms
 )
 
 // Error is a protocol error: a typed reply, never a dropped connection.
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// RetryAfterMS, on a capacity error, is when trying again may succeed.
+	RetryAfterMS int64 `json:"retry_after_ms,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

@@ -340,6 +340,9 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := newConn(s, ws, cd)
+	if err == nil {
+		c.client = ip
+	}
 	if err != nil {
 		releaseIP()
 		s.log.Error("open connection", "err", err)
