@@ -176,6 +176,9 @@ func (pc *policyClients) callPolicy(ctx context.Context, spec PolicySpec, msgs [
 	if spec.TopP != nil {
 		cc.extra["top_p"] = *spec.TopP
 	}
+	if spec.MaxTokens > 0 {
+		cc.extra["max_tokens"] = spec.MaxTokens // what vLLM and SGLang read; go-openai deprecates the field
+	}
 	if spec.Tokens {
 		cc.extra["logprobs"] = true
 		cc.extra["return_token_ids"] = true
@@ -184,7 +187,7 @@ func (pc *policyClients) callPolicy(ctx context.Context, spec PolicySpec, msgs [
 		cc.extra[k] = v
 	}
 	ctx = context.WithValue(ctx, captureKey{}, cc)
-	req := openai.ChatCompletionRequest{Model: spec.Model, Messages: msgs, Tools: tools, MaxTokens: spec.MaxTokens, Stream: spec.Stream}
+	req := openai.ChatCompletionRequest{Model: spec.Model, Messages: msgs, Tools: tools, Stream: spec.Stream}
 	if spec.Stream {
 		return streamTurn(ctx, client, req, cc, spec.Tokens)
 	}
