@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/dive-env/dive/internal/bench"
 	"github.com/gorilla/websocket"
 	"github.com/vmihailenco/msgpack/v5"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -130,37 +129,14 @@ func BenchmarkStepRoundTrip(b *testing.B) {
 	}
 }
 
-// BenchmarkEchoMsgpack is the ceiling for BenchmarkStepRoundTrip: a bare
-// gorilla/websocket server that decodes each msgpack frame and encodes it
-// back, with the same client loop and a frame of the same size.
+// BenchmarkEchoMsgpack is the ceiling for BenchmarkStepRoundTrip: dive
+// bench's bare gorilla/websocket server that decodes each msgpack frame and
+// encodes it back (the server's buffer sizes), with the same client loop
+// and a frame of the same size.
 func BenchmarkEchoMsgpack(b *testing.B) {
-	up := websocket.Upgrader{}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		for {
-			_, data, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			var v map[string]any
-			if err := msgpack.Unmarshal(data, &v); err != nil {
-				return
-			}
-			out, err := msgpack.Marshal(v)
-			if err != nil {
-				return
-			}
-			if err := ws.WriteMessage(websocket.BinaryMessage, out); err != nil {
-				return
-			}
-		}
-	}))
-	defer hs.Close()
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+	url, stop := bench.EchoServer()
+	defer stop()
+	ws, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

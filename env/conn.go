@@ -46,12 +46,12 @@ type conn struct {
 	sess  *session                 // the episodes this connection holds; replaced by a resume
 }
 
-func newConn(s *Server, ws *websocket.Conn, cd codec) (*conn, error) {
+func newConn(s *Server, ws *websocket.Conn, cd codec, client string) (*conn, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
 		srv: s, eng: s.engine, ws: ws, codec: cd, ctx: ctx, cancel: cancel,
 		out: make(chan []byte, 64), writerDone: make(chan struct{}), sem: make(chan struct{}, s.cfg.MaxInFlight),
-		work: make(chan *request), tails: map[string]chan struct{}{},
+		work: make(chan *request), client: client, tails: map[string]chan struct{}{},
 	}
 	sess, err := newSession(c)
 	if err != nil {

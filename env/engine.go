@@ -419,14 +419,20 @@ func (e *Engine) Close(id string) (*CloseResult, *Error) {
 // with reason "abandoned" and reward 0, and its partial trajectory is
 // recorded; a finished one is simply released.
 func (e *Engine) Abandon(id string) {
+	e.stop(id, ReasonAbandoned)
+	_, _ = e.Close(id)
+}
+
+// stop ends a running episode for reason, reward 0, and records its partial
+// trajectory; an episode that has already ended (or is gone) is left as is.
+func (e *Engine) stop(id, reason string) {
 	ep, perr := e.lookup(id)
 	if perr != nil {
 		return
 	}
-	if ep.abandon() {
+	if ep.stop(reason) {
 		e.finish(ep)
 	}
-	_, _ = e.Close(id)
 }
 
 // Resumed describes an episode for a resuming client.

@@ -376,12 +376,9 @@ func (ep *episode) fill(res *StepResult, start time.Time) *StepResult {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// abandon ends a running episode whose client is gone; it reports whether
-// the episode was still running (and so has a partial trajectory to record).
-func (ep *episode) abandon() bool { return ep.stop(ReasonAbandoned) }
-
-// stop ends a running episode for reason, with reward 0; false when it had
-// already ended.
+// stop ends a running episode for reason (its client gone, its policy
+// failed), with reward 0; it reports whether the episode was still running
+// (and so has a partial trajectory to record).
 func (ep *episode) stop(reason string) bool {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()

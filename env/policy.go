@@ -199,7 +199,7 @@ func (pc *policyClients) callPolicy(ctx context.Context, spec PolicySpec, msgs [
 		return nil, errors.New("the policy answered without choices")
 	}
 	ch := resp.Choices[0]
-	turn := &policyTurn{message: fromOpenAI(ch.Message.Content, ch.Message.ToolCalls)}
+	turn := &policyTurn{message: AssistantFromOpenAI(ch.Message.Content, ch.Message.ToolCalls)}
 	if spec.Tokens {
 		turn.tokens, turn.missing = tokensOf(cc.raw.Bytes(), string(ch.FinishReason))
 	}
@@ -247,14 +247,16 @@ func streamTurn(ctx context.Context, client *openai.Client, req openai.ChatCompl
 			calls[i].Function.Arguments += tc.Function.Arguments
 		}
 	}
-	turn := &policyTurn{message: fromOpenAI(content.String(), calls)}
+	turn := &policyTurn{message: AssistantFromOpenAI(content.String(), calls)}
 	if tokens {
 		turn.tokens, turn.missing = streamTokensOf(cc.raw.Bytes(), finish)
 	}
 	return turn, nil
 }
 
-func fromOpenAI(content string, calls []openai.ToolCall) Message {
+// AssistantFromOpenAI turns a chat completion's message (its content and
+// tool calls) into the assistant turn a step takes.
+func AssistantFromOpenAI(content string, calls []openai.ToolCall) Message {
 	m := Message{Role: "assistant", Content: Content(content)}
 	for _, tc := range calls {
 		m.ToolCalls = append(m.ToolCalls, ToolCall{ID: tc.ID, Type: "function",

@@ -224,9 +224,7 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 	var policyTime time.Duration
 	fail := func(reason, msg string) {
 		out.Error = msg
-		if ep, perr := e.lookup(r.Episode); perr == nil && ep.stop(reason) {
-			e.finish(ep)
-		}
+		e.stop(r.Episode, reason)
 	}
 	for turn := 1; ; turn++ {
 		cctx, ccancel := context.WithTimeout(ctx, callTimeout)

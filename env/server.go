@@ -339,10 +339,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		ws.Close()
 		return
 	}
-	c, err := newConn(s, ws, cd)
-	if err == nil {
-		c.client = ip
-	}
+	c, err := newConn(s, ws, cd, ip)
 	if err != nil {
 		releaseIP()
 		s.log.Error("open connection", "err", err)

@@ -30,35 +30,41 @@ import (
 
 // benchReport is `dive bench --json`.
 type benchReport struct {
-	URL         string           `json:"url"`
-	InProcess   bool             `json:"in_process"`
-	Scenario    string           `json:"scenario,omitempty"`
-	Encoding    string           `json:"encoding"`
-	Tool        string           `json:"tool"`
-	Connections int              `json:"connections"`
-	Concurrency int              `json:"concurrency_per_connection"`
-	Tasks       int              `json:"tasks"`
-	Rollouts    int              `json:"rollouts"`
-	Turns       int              `json:"turns"`
-	Answer      bool             `json:"answer"`
-	Open        int              `json:"open"`
-	DurationS   float64          `json:"duration_s"`
-	Steps       int64            `json:"steps"`
-	Episodes    int64            `json:"episodes"`
-	StepsPerS   float64          `json:"steps_per_s"`
-	EchoPerS    float64          `json:"echo_per_s"`
-	Ratio       float64          `json:"ratio"`
-	P50ms       float64          `json:"p50_ms"`
-	P90ms       float64          `json:"p90_ms"`
-	P99ms       float64          `json:"p99_ms"`
-	MaxMs       float64          `json:"max_ms"`
-	RSSMB       float64          `json:"rss_mb"`
-	PeakOpen    int              `json:"peak_open_episodes,omitempty"`
-	CPUSeconds  float64          `json:"cpu_s"`
-	LoadCPUS    float64          `json:"load_cpu_s,omitempty"`
-	Errors      int64            `json:"errors"`
-	ErrorKinds  map[string]int64 `json:"error_kinds,omitempty"`
-	Goals       []benchGoal      `json:"goals,omitempty"`
+	URL         string `json:"url"`
+	InProcess   bool   `json:"in_process"`
+	Scenario    string `json:"scenario,omitempty"`
+	Encoding    string `json:"encoding"`
+	Tool        string `json:"tool"`
+	Connections int    `json:"connections"`
+	Concurrency int    `json:"concurrency_per_connection"`
+	Tasks       int    `json:"tasks"`
+	Rollouts    int    `json:"rollouts"`
+	Turns       int    `json:"turns"`
+	Answer      bool   `json:"answer"`
+	Open        int    `json:"open"`
+	benchLoad
+	EchoPerS   float64     `json:"echo_per_s"`
+	Ratio      float64     `json:"ratio"`
+	RSSMB      float64     `json:"rss_mb"`
+	PeakOpen   int         `json:"peak_open_episodes,omitempty"`
+	CPUSeconds float64     `json:"cpu_s"`
+	LoadCPUS   float64     `json:"load_cpu_s,omitempty"`
+	Goals      []benchGoal `json:"goals,omitempty"`
+}
+
+// benchLoad is what the load generator measured: all a child's report
+// gives the in-process parent.
+type benchLoad struct {
+	DurationS  float64          `json:"duration_s"`
+	Steps      int64            `json:"steps"`
+	Episodes   int64            `json:"episodes"`
+	StepsPerS  float64          `json:"steps_per_s"`
+	P50ms      float64          `json:"p50_ms"`
+	P90ms      float64          `json:"p90_ms"`
+	P99ms      float64          `json:"p99_ms"`
+	MaxMs      float64          `json:"max_ms"`
+	Errors     int64            `json:"errors"`
+	ErrorKinds map[string]int64 `json:"error_kinds,omitempty"`
 }
 
 // benchGoal is one performance goal of docs/performance.md, checked.
@@ -158,7 +164,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch {
 	case *url == "":
-		if err := benchInProcess(ctx, &rep, cfg, *nTasks, *cpuProfile, args, stderr); err != nil {
+		if err := benchInProcess(ctx, &rep, cfg, *nTasks, *echo, *cpuProfile, args, stderr); err != nil {
 			return err
 		}
 	case *againstEcho:
@@ -303,12 +309,10 @@ func (r *benchReport) print(w io.Writer) {
 // benchInProcess serves the bench tasks in this process and runs the load
 // (and then the echo load) as a child `dive bench --url`, so that this
 // process's CPU and RSS are the server's alone.
-func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTasks int, cpuProfile string, args []string, stderr io.Writer) error {
+func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTasks int, echo bool, cpuProfile string, args []string, stderr io.Writer) error {
 	rep.InProcess, rep.Tasks = true, nTasks
-	mix := rep.Tool
-	needMCP := strings.Contains(mix, "mcp")
 	var mcpURL string
-	if needMCP {
+	if strings.Contains(rep.Tool, "mcp") {
 		u, stop := bench.MCPServer()
 		defer stop()
 		mcpURL = u
@@ -344,10 +348,8 @@ func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTa
 		return fmt.Errorf("load generator: %w", err)
 	}
 	rep.CPUSeconds, rep.RSSMB, rep.LoadCPUS, rep.PeakOpen = cpuSeconds()-cpu0, peak, loadCPU, peakOpen
-	rep.DurationS, rep.Steps, rep.Episodes, rep.StepsPerS = res.DurationS, res.Steps, res.Episodes, res.StepsPerS
-	rep.P50ms, rep.P90ms, rep.P99ms, rep.MaxMs = res.P50ms, res.P90ms, res.P99ms, res.MaxMs
-	rep.Errors, rep.ErrorKinds = res.Errors, res.ErrorKinds
-	if !flagGiven(args, "echo", "false") {
+	rep.benchLoad = res.benchLoad
+	if echo {
 		echoURL, stopEcho := bench.EchoServer()
 		defer stopEcho()
 		// The same amount of work, or the same time; no idle episodes.
@@ -360,16 +362,6 @@ func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTa
 		rep.setEcho(er.StepsPerS)
 	}
 	return nil
-}
-
-// flagGiven reports whether args set the boolean flag name to value.
-func flagGiven(args []string, name, value string) bool {
-	for _, a := range args {
-		if a == "-"+name+"="+value || a == "--"+name+"="+value {
-			return true
-		}
-	}
-	return false
 }
 
 // runBenchChild runs this binary with args, its report on stdout, its

@@ -339,32 +339,32 @@ func (l *load) holdOpen(ctx context.Context) (*heldEpisodes, error) {
 		}
 		h.conns[i] = c
 	}
+	// 32 resets in flight per connection; connection i holds episodes i, i+n, …
 	var wg sync.WaitGroup
-	errs := make([]error, n)
+	var mu sync.Mutex
+	var errs []error
 	for i, c := range h.conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem := make(chan struct{}, 32)
-			var mu sync.Mutex
-			var inner sync.WaitGroup
-			for k := i; k < l.cfg.Open; k += n {
-				sem <- struct{}{}
-				inner.Add(1)
-				go func() {
-					defer func() { <-sem; inner.Done() }()
+		next := &atomic.Int64{}
+		next.Store(int64(i))
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(int64(n))-int64(n) < int64(l.cfg.Open) {
 					ep, err := l.reset(c)
 					mu.Lock()
-					defer mu.Unlock()
 					if err != nil {
-						errs[i] = err
+						errs = append(errs, err)
+					} else {
+						h.episodes[i] = append(h.episodes[i], ep)
+					}
+					mu.Unlock()
+					if err != nil {
 						return
 					}
-					h.episodes[i] = append(h.episodes[i], ep)
-				}()
-			}
-			inner.Wait()
-		}()
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

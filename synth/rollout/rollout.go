@@ -5,7 +5,6 @@ package rollout
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -47,15 +46,6 @@ func NewSolver(baseURL, model, apiKey string, engine *env.Engine, httpClient *ht
 	return &Solver{client: openai.NewClientWithConfig(oc), model: model, engine: engine, timeout: 120 * time.Second}, nil
 }
 
-func toOpenAI(m env.Message) openai.ChatCompletionMessage {
-	out := openai.ChatCompletionMessage{Role: m.Role, Content: string(m.Content), ToolCallID: m.ToolCallID, Name: m.Name}
-	for _, tc := range m.ToolCalls {
-		out.ToolCalls = append(out.ToolCalls, openai.ToolCall{ID: tc.ID, Type: openai.ToolTypeFunction,
-			Function: openai.FunctionCall{Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)}})
-	}
-	return out
-}
-
 // Rollout plays one episode of a task and returns its final step (with the reward).
 func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, error) {
 	r, perr := s.engine.Reset(ctx, env.ResetParams{TaskID: taskID})
@@ -64,14 +54,9 @@ func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, e
 	}
 	var msgs []openai.ChatCompletionMessage
 	for _, m := range r.Messages {
-		msgs = append(msgs, toOpenAI(m))
+		msgs = append(msgs, env.ToOpenAI(m))
 	}
-	var tools []openai.Tool
-	for _, t := range r.Tools {
-		params, _ := json.Marshal(t.Function.Parameters)
-		tools = append(tools, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
-			Name: t.Function.Name, Description: t.Function.Description, Parameters: json.RawMessage(params)}})
-	}
+	tools := env.OpenAITools(r.Tools)
 	for {
 		resp, _, err := chatcall.Complete(ctx, s.client, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools},
 			chatcall.Options{Timeout: s.timeout, Retries: 4, Backoff: time.Second, Limit: s.Limit})
@@ -83,18 +68,14 @@ func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, e
 			return nil, fmt.Errorf("%s: chat completion without choices", taskID)
 		}
 		am := resp.Choices[0].Message
-		msg := env.Message{Role: "assistant", Content: env.Content(am.Content)}
-		for _, tc := range am.ToolCalls {
-			msg.ToolCalls = append(msg.ToolCalls, env.ToolCall{ID: tc.ID, Type: "function",
-				Function: env.FunctionCall{Name: tc.Function.Name, Arguments: env.Arguments(tc.Function.Arguments)}})
-		}
+		msg := env.AssistantFromOpenAI(am.Content, am.ToolCalls)
 		step, perr := s.engine.Step(ctx, env.StepParams{Episode: r.Episode, Message: &msg})
 		if perr != nil {
 			return nil, fmt.Errorf("%s: step: %s", taskID, perr.Message)
 		}
-		msgs = append(msgs, toOpenAI(msg))
+		msgs = append(msgs, env.ToOpenAI(msg))
 		for _, m := range step.Messages {
-			msgs = append(msgs, toOpenAI(m))
+			msgs = append(msgs, env.ToOpenAI(m))
 		}
 		if step.Done {
 			return step, nil
