@@ -131,6 +131,9 @@ type Engine struct {
 
 	rollouts *admission     // rollout episodes running, overall and per client
 	policies *policyClients // policy endpoints' clients and calls in flight
+	// toolsJSON caches each task's tools as the OpenAI tools array a
+	// rollout sends every turn (encoding the schemas' maps is costly).
+	toolsJSON sync.Map // task id → json.RawMessage
 }
 
 // NewEngine returns an engine. recorder may be nil (no trajectories written).

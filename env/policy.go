@@ -15,6 +15,9 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+	"golang.org/x/time/rate"
+
+	"github.com/dive-env/dive/internal/chatcall"
 )
 
 // PolicySpec names the trainer's policy endpoint (an OpenAI-compatible
@@ -29,6 +32,15 @@ type PolicySpec struct {
 	Temperature *float64 `json:"temperature,omitempty"`
 	TopP        *float64 `json:"top_p,omitempty"`
 	MaxTokens   int      `json:"max_tokens,omitempty"`
+	// API is "chat" (default: chat completions with tools; the policy
+	// server applies the model's template and parses tool calls) or
+	// "completions" (raw completions: dive renders the conversation with
+	// Template and parses the calls; with Tokens every prompt after the
+	// first is sent as token ids).
+	API string `json:"api,omitempty"`
+	// Template is the chat template of the completions API:
+	// "chatml-hermes" (the default).
+	Template string `json:"template,omitempty"`
 	// Stream asks for server-sent events, assembled here.
 	Stream bool `json:"stream,omitempty"`
 	// Tokens asks for the sampled token ids and their log-probabilities
@@ -37,6 +49,13 @@ type PolicySpec struct {
 	// Extra are more request-body fields, sent as given (top_k,
 	// chat_template_kwargs, …); they override the fields above.
 	Extra map[string]any `json:"extra,omitempty"`
+	// Retries are more attempts after a call that timed out, failed to
+	// connect or was answered 429 or 5xx, with doubling backoff from one
+	// second (default 0: a trainer's own policy server either answers or
+	// the episode fails; a remote teacher API wants a few).
+	Retries int `json:"retries,omitempty"`
+	// Limit, for Go callers, paces every attempt (nil: no limit).
+	Limit *rate.Limiter `json:"-"`
 }
 
 // TurnTokens are one assistant turn's tokens as the policy server sampled
@@ -72,6 +91,7 @@ type TokenTrace struct {
 // policyTurn is one policy call's outcome.
 type policyTurn struct {
 	message Message
+	raw     string      // the completion's text, in completions mode
 	tokens  *TurnTokens // nil when the server returned no token ids
 	missing string      // why tokens is nil, when they were asked for
 }
@@ -79,14 +99,22 @@ type policyTurn struct {
 // policyClients holds one go-openai client per endpoint and key, and the
 // calls in flight to each endpoint.
 type policyClients struct {
-	mu       sync.Mutex
-	clients  map[string]*openai.Client
-	inFlight map[string]chan struct{}
-	perURL   int
+	mu        sync.Mutex
+	clients   map[string]*openai.Client
+	inFlight  map[string]chan struct{}
+	perURL    int
+	transport *http.Transport
+	http      *http.Client   // plain calls: /tokenize
+	imEnd     map[string]int // <|im_end|>'s id per endpoint and model
 }
 
 func newPolicyClients(perEndpoint int) *policyClients {
-	return &policyClients{clients: map[string]*openai.Client{}, inFlight: map[string]chan struct{}{}, perURL: perEndpoint}
+	// Keep-alive connections for every call a policy endpoint may have in
+	// flight (the default transport keeps two per host and redials the rest).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost, tr.MaxIdleConns = perEndpoint, 0
+	return &policyClients{clients: map[string]*openai.Client{}, inFlight: map[string]chan struct{}{}, perURL: perEndpoint,
+		transport: tr, http: &http.Client{Transport: tr}, imEnd: map[string]int{}}
 }
 
 func (pc *policyClients) client(spec PolicySpec) (*openai.Client, chan struct{}) {
@@ -97,7 +125,7 @@ func (pc *policyClients) client(spec PolicySpec) (*openai.Client, chan struct{})
 	if !ok {
 		cfg := openai.DefaultConfig(spec.APIKey)
 		cfg.BaseURL = strings.TrimRight(spec.BaseURL, "/")
-		cfg.HTTPClient = &http.Client{Transport: capturingTransport{base: http.DefaultTransport}}
+		cfg.HTTPClient = &http.Client{Transport: capturingTransport{base: pc.transport}}
 		c = openai.NewClientWithConfig(cfg)
 		pc.clients[key] = c
 	}
@@ -107,6 +135,18 @@ func (pc *policyClients) client(spec PolicySpec) (*openai.Client, chan struct{})
 		pc.inFlight[spec.BaseURL] = sem
 	}
 	return c, sem
+}
+
+// slot waits for one of the endpoint's call slots and returns its client
+// and the slot's release.
+func (pc *policyClients) slot(ctx context.Context, spec PolicySpec) (*openai.Client, func(), error) {
+	client, sem := pc.client(spec)
+	select {
+	case sem <- struct{}{}:
+		return client, func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, nil, fmt.Errorf("waiting for a call slot to %s: %w", spec.BaseURL, ctx.Err())
+	}
 }
 
 // callCapture rides in a request's context: fields to add to the body, and
@@ -135,14 +175,7 @@ func (t capturingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		if err != nil {
 			return nil, fmt.Errorf("read request body: %w", err)
 		}
-		var m map[string]any
-		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, fmt.Errorf("request body: %w", err)
-		}
-		for k, v := range cc.extra {
-			m[k] = v
-		}
-		if body, err = json.Marshal(m); err != nil {
+		if body, err = addFields(body, cc.extra); err != nil {
 			return nil, fmt.Errorf("request body: %w", err)
 		}
 		req = req.Clone(req.Context())
@@ -160,25 +193,65 @@ func (t capturingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return resp, nil
 }
 
+// addFields sets top-level fields of a JSON object body. When none of them
+// is a key anywhere in the body (a quote inside a string is escaped, so
+// `"key":` there is a key) they are appended without decoding the body —
+// the common case, and most of a turn's cost otherwise; else the body is
+// decoded and re-encoded with the fields set. json.RawMessage values are
+// written as they are.
+func addFields(body []byte, fields map[string]any) ([]byte, error) {
+	keys := make([]string, 0, len(fields))
+	collide := false
+	for k := range fields {
+		keys = append(keys, k)
+		collide = collide || bytes.Contains(body, []byte(`"`+k+`":`))
+	}
+	if collide {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, err
+		}
+		for k, v := range fields {
+			m[k] = v
+		}
+		return json.Marshal(m)
+	}
+	slices.Sort(keys)
+	end := bytes.LastIndexByte(body, '}')
+	if end < 0 {
+		return nil, errors.New("not a JSON object")
+	}
+	out := make([]byte, 0, len(body)+64*len(fields))
+	out = append(out, body[:end]...)
+	empty := len(bytes.TrimSpace(body[:end])) == 1 // "{"
+	for _, k := range keys {
+		if !empty {
+			out = append(out, ',')
+		}
+		empty = false
+		key, _ := json.Marshal(k)
+		out = append(append(out, key...), ':')
+		if raw, ok := fields[k].(json.RawMessage); ok {
+			out = append(out, raw...)
+			continue
+		}
+		v, err := json.Marshal(fields[k])
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", k, err)
+		}
+		out = append(out, v...)
+	}
+	return append(out, body[end:]...), nil
+}
+
 // callPolicy asks the policy for the next assistant turn of a conversation.
-func (pc *policyClients) callPolicy(ctx context.Context, spec PolicySpec, msgs []openai.ChatCompletionMessage, tools []openai.Tool, seed int64) (*policyTurn, error) {
-	client, sem := pc.client(spec)
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for a call slot to %s: %w", spec.BaseURL, ctx.Err())
+func (pc *policyClients) callPolicy(ctx context.Context, spec PolicySpec, msgs []openai.ChatCompletionMessage, tools json.RawMessage, seed int64) (*policyTurn, error) {
+	client, release, err := pc.slot(ctx, spec)
+	if err != nil {
+		return nil, err
 	}
-	defer func() { <-sem }()
-	cc := &callCapture{extra: map[string]any{"seed": seed}}
-	if spec.Temperature != nil {
-		cc.extra["temperature"] = *spec.Temperature
-	}
-	if spec.TopP != nil {
-		cc.extra["top_p"] = *spec.TopP
-	}
-	if spec.MaxTokens > 0 {
-		cc.extra["max_tokens"] = spec.MaxTokens // what vLLM and SGLang read; go-openai deprecates the field
-	}
+	defer release()
+	cc := &callCapture{extra: samplingFields(spec, seed)}
 	if spec.Tokens {
 		cc.extra["logprobs"] = true
 		cc.extra["return_token_ids"] = true
@@ -187,7 +260,10 @@ func (pc *policyClients) callPolicy(ctx context.Context, spec PolicySpec, msgs [
 		cc.extra[k] = v
 	}
 	ctx = context.WithValue(ctx, captureKey{}, cc)
-	req := openai.ChatCompletionRequest{Model: spec.Model, Messages: msgs, Tools: tools, Stream: spec.Stream}
+	if len(tools) > 0 {
+		cc.extra["tools"] = tools // encoded once per episode, not by go-openai every turn
+	}
+	req := openai.ChatCompletionRequest{Model: spec.Model, Messages: msgs, Stream: spec.Stream}
 	if spec.Stream {
 		return streamTurn(ctx, client, req, cc, spec.Tokens)
 	}
@@ -204,6 +280,21 @@ func (pc *policyClients) callPolicy(ctx context.Context, spec PolicySpec, msgs [
 		turn.tokens, turn.missing = tokensOf(cc.raw.Bytes(), string(ch.FinishReason))
 	}
 	return turn, nil
+}
+
+// samplingFields are the body fields every policy call carries.
+func samplingFields(spec PolicySpec, seed int64) map[string]any {
+	f := map[string]any{"seed": seed}
+	if spec.Temperature != nil {
+		f["temperature"] = *spec.Temperature
+	}
+	if spec.TopP != nil {
+		f["top_p"] = *spec.TopP
+	}
+	if spec.MaxTokens > 0 {
+		f["max_tokens"] = spec.MaxTokens // what vLLM and SGLang read; go-openai deprecates the field
+	}
+	return f
 }
 
 // streamTurn assembles a streamed turn: content and tool-call deltas by index.
@@ -275,24 +366,14 @@ func ToOpenAI(m Message) openai.ChatCompletionMessage {
 	return out
 }
 
-// OpenAITools converts a reset's tool schemas to go-openai's type.
-func OpenAITools(schemas []ToolSchema) []openai.Tool {
-	out := make([]openai.Tool, 0, len(schemas))
-	for _, t := range schemas {
-		params, _ := json.Marshal(t.Function.Parameters)
-		out = append(out, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
-			Name: t.Function.Name, Description: t.Function.Description, Parameters: json.RawMessage(params)}})
-	}
-	return out
-}
-
 // vllmTokens are the token fields vLLM adds to a chat completion (or to
 // each chunk of a stream) when asked with return_token_ids and logprobs.
 type vllmTokens struct {
 	PromptTokenIDs []int `json:"prompt_token_ids"`
 	Choices        []struct {
-		TokenIDs []int `json:"token_ids"`
-		Logprobs *struct {
+		TokenIDs       []int `json:"token_ids"`
+		PromptTokenIDs []int `json:"prompt_token_ids"` // where SGLang puts them
+		Logprobs       *struct {
 			Content []struct {
 				Logprob float64 `json:"logprob"`
 			} `json:"content"`
@@ -308,6 +389,9 @@ func tokensOf(raw []byte, finish string) (*TurnTokens, string) {
 		return nil, tokensMissing
 	}
 	t := &TurnTokens{PromptIDs: v.PromptTokenIDs, CompletionIDs: v.Choices[0].TokenIDs, FinishReason: finish}
+	if len(t.PromptIDs) == 0 {
+		t.PromptIDs = v.Choices[0].PromptTokenIDs
+	}
 	if lp := v.Choices[0].Logprobs; lp != nil {
 		for _, c := range lp.Content {
 			t.Logprobs = append(t.Logprobs, c.Logprob)
@@ -318,21 +402,18 @@ func tokensOf(raw []byte, finish string) (*TurnTokens, string) {
 
 func streamTokensOf(raw []byte, finish string) (*TurnTokens, string) {
 	t := &TurnTokens{FinishReason: finish}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data:")
-		if !ok || strings.TrimSpace(data) == "[DONE]" {
-			continue
-		}
+	forEachEvent(raw, func(data []byte) {
 		var v vllmTokens
-		if json.Unmarshal([]byte(data), &v) != nil {
-			continue
+		if json.Unmarshal(data, &v) != nil {
+			return
 		}
 		if len(v.PromptTokenIDs) > 0 {
 			t.PromptIDs = v.PromptTokenIDs
 		}
 		for _, ch := range v.Choices {
+			if len(ch.PromptTokenIDs) > 0 {
+				t.PromptIDs = ch.PromptTokenIDs
+			}
 			t.CompletionIDs = append(t.CompletionIDs, ch.TokenIDs...)
 			if ch.Logprobs != nil {
 				for _, c := range ch.Logprobs.Content {
@@ -340,8 +421,25 @@ func streamTokensOf(raw []byte, finish string) (*TurnTokens, string) {
 				}
 			}
 		}
-	}
+	})
 	return checkTokens(t)
+}
+
+// forEachEvent calls fn with the data of each server-sent event of a
+// stream, up to [DONE].
+func forEachEvent(raw []byte, fn func(data []byte)) {
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data:")
+		if !ok {
+			continue
+		}
+		if data = strings.TrimSpace(data); data == "[DONE]" {
+			return
+		}
+		fn([]byte(data))
+	}
 }
 
 func checkTokens(t *TurnTokens) (*TurnTokens, string) {
@@ -389,3 +487,35 @@ func (tt *TokenTrace) flatten() {
 
 // retryAfter is the hint a capacity error carries.
 const retryAfter = 2 * time.Second
+
+// callWithRetries makes one turn's policy call: attempts of at most
+// callTimeout each, retried as spec.Retries allows. It reports whether the
+// last attempt timed out and the time spent.
+func (pc *policyClients) callWithRetries(ctx context.Context, spec PolicySpec, callTimeout time.Duration,
+	call func(context.Context) (*policyTurn, error)) (turn *policyTurn, timedOut bool, spent time.Duration, err error) {
+	start := time.Now()
+	wait := time.Second
+	for attempt := 0; attempt <= max(spec.Retries, 0); attempt++ {
+		if attempt > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return nil, false, time.Since(start), ctx.Err()
+			}
+			wait = min(2*wait, 30*time.Second)
+		}
+		if spec.Limit != nil {
+			if err := spec.Limit.Wait(ctx); err != nil {
+				return nil, false, time.Since(start), err
+			}
+		}
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		turn, err = call(cctx)
+		timedOut = cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+		cancel()
+		if err == nil || ctx.Err() != nil || !chatcall.Retryable(err, timedOut) {
+			break
+		}
+	}
+	return turn, timedOut, time.Since(start), err
+}

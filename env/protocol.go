@@ -324,3 +324,9 @@ const (
 	// rollout's whole deadline.
 	ReasonRolloutDeadline = "rollout_deadline"
 )
+
+// PolicyFailed reports an end reason that blames the policy endpoint, not
+// the model's play: such episodes belong in no pass rate.
+func PolicyFailed(reason string) bool {
+	return reason == ReasonPolicyError || reason == ReasonRolloutDeadline
+}

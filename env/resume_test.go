@@ -14,7 +14,7 @@ func withGrace(d time.Duration) func(*EngineConfig, *ServerConfig) {
 }
 
 // calculatorTask returns a default task whose toolset has the calculator.
-func calculatorTask(t *testing.T, te *testEnv) string {
+func calculatorTask(t testing.TB, te *testEnv) string {
 	t.Helper()
 	for _, task := range te.tasks.All() {
 		for _, ref := range task.Tools {

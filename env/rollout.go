@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -132,6 +133,12 @@ func (e *Engine) Rollout(ctx context.Context, client string, p RolloutParams, em
 		return nil, errorf(CodeBadRequest, "policy needs base_url and model")
 	case p.Limits.CallTimeoutS < 0 || p.Limits.DeadlineS < 0:
 		return nil, errorf(CodeBadRequest, "limits must not be negative")
+	case p.Policy.API != "" && p.Policy.API != PolicyAPIChat && p.Policy.API != PolicyAPICompletions:
+		return nil, errorf(CodeBadRequest, "policy api %q: chat or completions", p.Policy.API)
+	case p.Policy.Template != "" && p.Policy.Template != TemplateChatMLHermes:
+		return nil, errorf(CodeBadRequest, "policy template %q: the completions API knows %s", p.Policy.Template, TemplateChatMLHermes)
+	case p.Policy.Template != "" && p.Policy.API != PolicyAPICompletions:
+		return nil, errorf(CodeBadRequest, "policy template is for api completions; chat uses the policy server's template")
 	}
 	task, perr := e.pickTask(ResetParams{TaskID: p.TaskID, Sample: p.Sample})
 	if perr != nil {
@@ -173,7 +180,7 @@ func (e *Engine) Rollout(ctx context.Context, client string, p RolloutParams, em
 		if ep.Reward != nil {
 			out.MeanReward += ep.Reward.Score / float64(p.N)
 		}
-		if ep.Reason == ReasonPolicyError || ep.Reason == ReasonRolloutDeadline {
+		if PolicyFailed(ep.Reason) {
 			out.Failed++
 		}
 	}
@@ -198,8 +205,12 @@ func episodeSeed(seed uint64, index int) uint64 {
 func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, seed uint64, p RolloutParams) RolloutEpisode {
 	start := time.Now()
 	out := RolloutEpisode{Index: index, Seed: seed, TaskID: taskID}
-	r, perr := e.Reset(ctx, ResetParams{TaskID: taskID, Options: EpisodeOptions{MaxTurns: p.Limits.MaxTurns,
-		MaxToolCalls: p.Limits.MaxToolCalls, Seed: &seed}})
+	completions := p.Policy.API == PolicyAPICompletions
+	opts := EpisodeOptions{MaxTurns: p.Limits.MaxTurns, MaxToolCalls: p.Limits.MaxToolCalls, Seed: &seed}
+	if completions {
+		opts.ToolCallFormat = FormatHermes // the completion's <tool_call> blocks are the calls
+	}
+	r, perr := e.Reset(ctx, ResetParams{TaskID: taskID, Options: opts})
 	if perr != nil {
 		out.Reason, out.Error = ReasonPolicyError, "reset: "+perr.Message
 		z := reward.Zero(out.Error)
@@ -212,7 +223,18 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 	for _, m := range r.Messages {
 		msgs = append(msgs, ToOpenAI(m))
 	}
-	tools := OpenAITools(r.Tools)
+	tools, err := e.encodedTools(taskID, r.Tools)
+	if err != nil {
+		out.Reason, out.Error = ReasonPolicyError, "encode tools: "+err.Error()
+		e.stop(r.Episode, ReasonPolicyError)
+		z := reward.Zero(out.Error)
+		out.Reward = &z
+		return out
+	}
+	var prompt completionsPrompt
+	if completions {
+		prompt = completionsPrompt{text: renderChatML(r.Messages, r.Tools, nil), tokenMode: p.Policy.Tokens}
+	}
 	callTimeout := 120 * time.Second
 	if p.Limits.CallTimeoutS > 0 {
 		callTimeout = time.Duration(p.Limits.CallTimeoutS * float64(time.Second))
@@ -227,12 +249,15 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 		e.stop(r.Episode, reason)
 	}
 	for turn := 1; ; turn++ {
-		cctx, ccancel := context.WithTimeout(ctx, callTimeout)
-		t0 := time.Now()
-		pt, err := e.policies.callPolicy(cctx, p.Policy, msgs, tools, int64(episodeSeed(seed, turn)))
-		policyTime += time.Since(t0)
-		timedOut := cctx.Err() != nil
-		ccancel()
+		turnSeed := int64(episodeSeed(seed, turn))
+		call := func(ctx context.Context) (*policyTurn, error) {
+			if completions {
+				return e.policies.completionsCall(ctx, p.Policy, prompt.text, prompt.ids, turnSeed)
+			}
+			return e.policies.callPolicy(ctx, p.Policy, msgs, tools, turnSeed)
+		}
+		pt, timedOut, d, err := e.policies.callWithRetries(ctx, p.Policy, callTimeout, call)
+		policyTime += d
 		if err != nil {
 			switch {
 			case ctx.Err() != nil:
@@ -254,17 +279,30 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 				trace.Turns = append(trace.Turns, *pt.tokens)
 			}
 		}
-		step, perr := e.Step(ctx, StepParams{Episode: r.Episode, Turn: turn, Message: &pt.message})
+		sp := StepParams{Episode: r.Episode, Turn: turn, Message: &pt.message}
+		if completions {
+			sp = StepParams{Episode: r.Episode, Turn: turn, Text: &pt.raw}
+		}
+		step, perr := e.Step(ctx, sp)
 		if perr != nil {
 			fail(ReasonPolicyError, fmt.Sprintf("turn %d: step: %s", turn, perr.Message))
 			break
 		}
+		if step.Done {
+			break
+		}
+		if completions {
+			t0 := time.Now()
+			why := e.policies.advance(ctx, p.Policy, &prompt, pt, step.Messages)
+			policyTime += time.Since(t0)
+			if why != "" && trace != nil && trace.Missing == "" {
+				trace.Missing = fmt.Sprintf("turn %d: %s", turn, why)
+			}
+			continue
+		}
 		msgs = append(msgs, ToOpenAI(pt.message))
 		for _, m := range step.Messages {
 			msgs = append(msgs, ToOpenAI(m))
-		}
-		if step.Done {
-			break
 		}
 	}
 	st, perr := e.State(r.Episode)
@@ -277,6 +315,20 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 	}
 	out.DurationMS, out.PolicyMS = ms(time.Since(start)), ms(policyTime)
 	return out
+}
+
+// encodedTools is a task's tools as OpenAI's tools array (the schemas'
+// own layout), encoded once per task.
+func (e *Engine) encodedTools(taskID string, schemas []ToolSchema) (json.RawMessage, error) {
+	if v, ok := e.toolsJSON.Load(taskID); ok {
+		return v.(json.RawMessage), nil
+	}
+	b, err := json.Marshal(schemas)
+	if err != nil {
+		return nil, err
+	}
+	e.toolsJSON.Store(taskID, json.RawMessage(b))
+	return b, nil
 }
 
 // policyError shortens go-openai's errors to what the trainer needs.

@@ -225,3 +225,25 @@ func printProblems(w io.Writer, problems []tasks.Problem) {
 		fmt.Fprintln(w, p.String())
 	}
 }
+
+// loadTaskSet loads the default tools (code_execution when the machine can
+// isolate it) and the task files (the embedded set when none), printing
+// the files' problems: what dive solve and dive rollout run on.
+func loadTaskSet(files []string, stderr io.Writer) (*toolexec.Registry, *tasks.Set, closers, error) {
+	reg, _, started, err := loadRegistry(registryOptions{callTimeout: 30 * time.Second, sandbox: "auto", log: discardLogger()})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ts, problems, err := loadTasks(files, reg)
+	if err != nil {
+		printProblems(stderr, problems)
+		started.Close()
+		return nil, nil, nil, err
+	}
+	set, err := tasks.NewSet(ts)
+	if err != nil {
+		started.Close()
+		return nil, nil, nil, err
+	}
+	return reg, set, started, nil
+}

@@ -27,6 +27,9 @@ Usage:
                                      by their traces, each re-verified by replaying it
   dive report [FILE...] --out R.html a self-contained HTML diversity report of a task set
   dive solve [TASKS] --llm-url ...   roll a teacher model out on tasks: trajectories (SFT data)
+  dive rollout --task ID --n 8 --policy-url URL --model M
+                                     GRPO groups against a policy endpoint (vLLM, SGLang): episodes
+                                     with rewards and token ids as JSON lines; --server sends them to a dive serve
   dive verify TRAJ --out F           rescore trajectories (match, or the judge when configured)
   dive filter TRAJ --rl-out/--sft-out  pass@k filter for RL, correct trajectories for SFT
   dive bench [--duration 10s] [--json]   load this machine: steps/s, latency, RSS, vs. a bare websocket echo
@@ -90,6 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return filterCmd(ctx, rest, stdout, stderr)
 	case "soak":
 		return soakCmd(ctx, rest, stdout, stderr)
+	case "rollout":
+		return rolloutCmd(ctx, rest, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":

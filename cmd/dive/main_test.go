@@ -28,6 +28,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/dive-env/dive/env"
 	"github.com/dive-env/dive/internal/defaults"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec/sandbox"
@@ -897,5 +898,74 @@ func TestParseToolMix(t *testing.T) {
 		if tc.mix == "builtin:8,code:1,mcp:1" && longest > 4 {
 			t.Errorf("%s: not spread (%d calculator calls in a row): %v", tc.mix, longest, calls)
 		}
+	}
+}
+
+// TestRolloutCommand: dive rollout runs a group against a loopback policy
+// in this process and, with --server, through a running dive serve's
+// rollout op; each episode is one JSON line with its reward.
+func TestRolloutCommand(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var req struct {
+			Messages []map[string]any `json:"messages"`
+			Seed     *float64         `json:"seed"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		if req.Seed == nil {
+			http.Error(w, `{"error":{"message":"no seed"}}`, http.StatusBadRequest)
+			return
+		}
+		message := map[string]any{"role": "assistant", "content": "", "tool_calls": []any{map[string]any{"id": "c1", "type": "function",
+			"function": map[string]any{"name": "calculator", "arguments": `{"expression": "17 * 23"}`}}}}
+		if req.Messages[len(req.Messages)-1]["role"] == "tool" {
+			message = map[string]any{"role": "assistant", "content": "<answer>391</answer>"}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"id": "x", "object": "chat.completion", "created": 1, "model": "p",
+			"choices": []any{map[string]any{"index": 0, "message": message, "finish_reason": "stop"}}})
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	taskFile := filepath.Join(dir, "tasks.jsonl")
+	os.WriteFile(taskFile, []byte(`{"uuid": "mul", "question": "What is 17 times 23?", "ground_truth": "391", "tools": ["calculator"]}`+"\n"), 0o644)
+	check := func(out string, n int) {
+		t.Helper()
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) != n {
+			t.Fatalf("%d episode lines, want %d: %s", len(lines), n, out)
+		}
+		for _, l := range lines {
+			var ep env.RolloutEpisode
+			if err := json.Unmarshal([]byte(l), &ep); err != nil || ep.Reward == nil || ep.Reward.Score != 1 || ep.ToolCalls != 1 {
+				t.Fatalf("episode %s: %v", l, err)
+			}
+		}
+	}
+	out, stderr, err := runCLI(t, "rollout", taskFile, "--task", "mul", "--n", "3", "--seed", "5", "--policy-url", srv.URL+"/v1", "--model", "p")
+	if err != nil || !strings.Contains(stderr, "mul: 3 episodes, seed 5, mean reward 1.000, 0 policy failures") {
+		t.Fatalf("rollout: %v %s", err, stderr)
+	}
+	check(out, 3)
+
+	addr, stop := startServe(t)
+	defer stop()
+	task := "dive-default-compound_interest-1"
+	outFile := filepath.Join(dir, "episodes.jsonl")
+	_, stderr, err = runCLI(t, "rollout", "--server", "ws://"+addr+"/v1/env", "--task", task, "--n", "2", "--policy-url", srv.URL+"/v1", "--model", "p", "--out", outFile)
+	if err != nil || !strings.Contains(stderr, task+": 2 episodes") {
+		t.Fatalf("rollout --server: %v %s", err, stderr)
+	}
+	data, _ := os.ReadFile(outFile)
+	if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) != 2 || !strings.Contains(lines[0], `"task_id":"`+task+`"`) {
+		t.Fatalf("episodes: %s", data)
+	}
+	_, stderr, err = runCLI(t, "rollout", "--server", "ws://"+addr+"/v1/env", "--task", "nope", "--policy-url", srv.URL+"/v1", "--model", "p")
+	if err == nil || !strings.Contains(stderr, "unknown_task") {
+		t.Fatalf("unknown task over the wire: %v %s", err, stderr)
+	}
+	if _, _, err := runCLI(t, "rollout", "--task", "mul", "--policy-url", srv.URL+"/v1", "--model", "p", "--api", "bogus", taskFile); err == nil {
+		t.Fatal("a bad --api was accepted")
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/time/rate"
 
@@ -27,7 +26,7 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := fs.String("out", "", "trajectories to append (the server's trajectory format)")
 	k := fs.Int("k", 1, "rollouts per task (pass@k)")
 	split := fs.String("split", "", "only tasks of this split")
-	workers := fs.Int("workers", 4, "rollouts in flight at once")
+	workers := fs.Int("workers", 4, "tasks in flight at once (each runs its --k rollouts as one group)")
 	rps := fs.Float64("rate", 0, "requests per second to the model at most, over all workers (0: no limit)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -36,34 +35,43 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *out == "" || *url == "" || *model == "" || *k <= 0 || *workers <= 0 {
 		return usagef("solve needs --out, --llm-url, --llm-model, --k ≥ 1 and --workers ≥ 1")
 	}
-	reg, _, started, err := loadRegistry(registryOptions{callTimeout: 30 * time.Second, sandbox: "auto", log: discardLogger()})
+	reg, set, started, err := loadTaskSet(files, stderr)
 	if err != nil {
 		return err
 	}
 	defer started.Close()
-	ts, problems, err := loadTasks(files, reg)
-	if err != nil {
-		printProblems(stderr, problems)
-		return err
-	}
-	set, err := tasks.NewSet(ts)
-	if err != nil {
-		return err
-	}
 	done, err := env.ReadTrajectories(*out)
 	if err != nil {
 		return err
 	}
 	have := map[string]int{}
 	for _, t := range done {
-		have[t.TaskID]++
+		if !env.PolicyFailed(t.Reason) { // resume: rollouts already recorded count, failed calls do not
+			have[t.TaskID]++
+		}
 	}
 	rec, err := env.OpenRecorder(*out)
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
-	eng, err := env.NewEngine(env.DefaultEngineConfig(), set, reg, reward.NewRegistry(), rec, discardLogger())
+	// Each job is one group (≤ env.MaxRolloutGroup episodes of a task);
+	// --workers groups run at once.
+	type job struct {
+		id string
+		n  int
+	}
+	var jobs []job
+	episodes := 0
+	for _, t := range set.Filter(tasks.Filter{Split: *split}) {
+		for left := *k - have[t.ID]; left > 0; left -= env.MaxRolloutGroup {
+			jobs = append(jobs, job{t.ID, min(left, env.MaxRolloutGroup)})
+			episodes += min(left, env.MaxRolloutGroup)
+		}
+	}
+	cfg := env.DefaultEngineConfig()
+	cfg.MaxRolloutEpisodes = max(*workers*min(*k, env.MaxRolloutGroup), 1)
+	eng, err := env.NewEngine(cfg, set, reg, reward.NewRegistry(), rec, discardLogger())
 	if err != nil {
 		return err
 	}
@@ -71,46 +79,45 @@ func solveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if key == "" {
 		key = os.Getenv("OPENAI_API_KEY")
 	}
-	s, err := rollout.NewSolver(*url, *model, key, eng, nil)
+	s, err := rollout.NewSolver(*url, *model, key, eng)
 	if err != nil {
 		return err
 	}
 	if *rps > 0 {
-		s.Limit = rate.NewLimiter(rate.Limit(*rps), 1)
-	}
-	var jobs []string
-	for _, t := range set.Filter(tasks.Filter{Split: *split}) {
-		for i := have[t.ID]; i < *k; i++ { // resume: rollouts already recorded count
-			jobs = append(jobs, t.ID)
-		}
+		s.Policy.Limit = rate.NewLimiter(rate.Limit(*rps), 1)
 	}
 	var correct, rolled, failed atomic.Int64
-	prog := newProgress(stderr, "solve", len(jobs))
-	next := make(chan string)
+	prog := newProgress(stderr, "solve", episodes)
+	emit := func(ep *env.RolloutEpisode) {
+		if env.PolicyFailed(ep.Reason) {
+			failed.Add(1)
+			fmt.Fprintf(stderr, "%s: %s\n", ep.TaskID, ep.Error)
+		} else {
+			rolled.Add(1)
+			if ep.Reward != nil && ep.Reward.Label == reward.Correct {
+				correct.Add(1)
+			}
+		}
+		prog.add()
+	}
+	next := make(chan job)
 	var wg sync.WaitGroup
 	for w := 0; w < min(*workers, max(1, len(jobs))); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range next {
-				step, err := s.Rollout(ctx, id)
-				if err != nil {
-					failed.Add(1)
+			for j := range next {
+				if _, err := s.Solve(ctx, j.id, j.n, nil, emit); err != nil {
+					failed.Add(int64(j.n))
 					fmt.Fprintln(stderr, err)
-				} else {
-					rolled.Add(1)
-					if step.Reward != nil && step.Reward.Label == reward.Correct {
-						correct.Add(1)
-					}
 				}
-				prog.add()
 			}
 		}()
 	}
 feed:
-	for _, id := range jobs {
+	for _, j := range jobs {
 		select {
-		case next <- id:
+		case next <- j:
 		case <-ctx.Done():
 			break feed // Ctrl-C: finished rollouts are already whole lines in --out
 		}

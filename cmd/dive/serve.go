@@ -43,6 +43,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxFrame := fs.Int("max-frame-bytes", 16<<20, "largest frame a client may send")
 	maxMessage := fs.Int("max-message-bytes", 4<<20, "largest assistant turn (content and tool-call arguments)")
 	maxConnsPerClient := fs.Int("max-connections-per-client", 256, "open connections from one IP address")
+	maxRollout := fs.Int("max-rollout-episodes", 512, "episodes rollouts run at once; more are refused with capacity and a retry-after hint")
+	maxRolloutPerClient := fs.Int("max-rollout-episodes-per-client", 0, "one client IP's share of --max-rollout-episodes (0: all of it)")
+	maxPolicyCalls := fs.Int("max-policy-calls", 256, "calls in flight to each policy endpoint; more wait, within their deadline")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "how long shutdown waits for in-flight steps")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (default: $DIVE_TOKEN); required to listen off loopback")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM) to serve wss:// with --tls-key")
@@ -182,6 +185,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep, Weights: rewardWeights,
 		MaxMessageBytes: *maxMessage, TracerProvider: tracerProvider, MeterProvider: meterProvider,
 		EpisodeDeadline: *deadline, ToolCallFormat: *format,
+		MaxRolloutEpisodes: *maxRollout, MaxRolloutEpisodesPerClient: *maxRolloutPerClient, MaxPolicyCalls: *maxPolicyCalls,
 	}, set, reg, scorers, rec, log)
 	if err != nil {
 		return err

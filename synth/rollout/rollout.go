@@ -7,86 +7,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
-	"time"
-
-	"golang.org/x/time/rate"
-
-	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/dive-env/dive/env"
-	"github.com/dive-env/dive/internal/chatcall"
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
 )
 
-// Solver rolls a teacher model out on tasks through the same episode
-// machinery as the server (same tools, limits and rewards); with a
-// recorder on the engine, every episode becomes a trajectory.
+// Solver rolls a teacher model out on tasks through the server's rollout
+// machinery (Engine.Rollout: same tools, limits, rewards, policy calls and
+// seeds as the rollout op); with a recorder on the engine, every episode
+// becomes a trajectory.
 type Solver struct {
-	client  *openai.Client
-	model   string
-	engine  *env.Engine
-	timeout time.Duration
-	// Limit paces requests over all rollouts (nil: no limit).
-	Limit *rate.Limiter
+	// Policy is the teacher endpoint; NewSolver sets four retries, as a
+	// remote API wants. Set Policy.Limit to pace requests over all rollouts.
+	Policy env.PolicySpec
+	// CallTimeoutS bounds one attempt of a policy call (default 120 s).
+	CallTimeoutS float64
+	engine       *env.Engine
 }
 
 // NewSolver returns a solver for an OpenAI-compatible endpoint.
-func NewSolver(baseURL, model, apiKey string, engine *env.Engine, httpClient *http.Client) (*Solver, error) {
+func NewSolver(baseURL, model, apiKey string, engine *env.Engine) (*Solver, error) {
 	if baseURL == "" || model == "" {
 		return nil, errors.New("solve needs a base URL and a model")
 	}
-	oc := openai.DefaultConfig(apiKey)
-	oc.BaseURL = strings.TrimRight(baseURL, "/")
-	if httpClient != nil {
-		oc.HTTPClient = httpClient
-	}
-	return &Solver{client: openai.NewClientWithConfig(oc), model: model, engine: engine, timeout: 120 * time.Second}, nil
+	return &Solver{engine: engine, Policy: env.PolicySpec{BaseURL: baseURL, Model: model, APIKey: apiKey, Retries: 4}}, nil
 }
 
-// Rollout plays one episode of a task and returns its final step (with the reward).
-func (s *Solver) Rollout(ctx context.Context, taskID string) (*env.StepResult, error) {
-	r, perr := s.engine.Reset(ctx, env.ResetParams{TaskID: taskID})
+// Solve plays a group of n episodes of a task (n ≤ env.MaxRolloutGroup);
+// emit, when not nil, sees each episode as it ends. A policy that fails
+// ends its episode with reason policy_error (recorded, and left out of pass
+// rates); the error is for a group that could not start.
+func (s *Solver) Solve(ctx context.Context, taskID string, n int, seed *uint64, emit func(*env.RolloutEpisode)) (*env.RolloutResult, error) {
+	res, perr := s.engine.Rollout(ctx, "solve", env.RolloutParams{TaskID: taskID, N: n, Seed: seed, Policy: s.Policy,
+		Limits: env.RolloutLimits{CallTimeoutS: s.CallTimeoutS}}, emit)
 	if perr != nil {
-		return nil, fmt.Errorf("reset %s: %s", taskID, perr.Message)
+		return nil, fmt.Errorf("%s: %w", taskID, perr)
 	}
-	var msgs []openai.ChatCompletionMessage
-	for _, m := range r.Messages {
-		msgs = append(msgs, env.ToOpenAI(m))
-	}
-	tools := env.OpenAITools(r.Tools)
-	for {
-		resp, _, err := chatcall.Complete(ctx, s.client, openai.ChatCompletionRequest{Model: s.model, Messages: msgs, Tools: tools},
-			chatcall.Options{Timeout: s.timeout, Retries: 4, Backoff: time.Second, Limit: s.Limit})
-		if err != nil {
-			_, _ = s.engine.Close(r.Episode)
-			return nil, fmt.Errorf("%s: chat completion: %w", taskID, err)
-		}
-		if len(resp.Choices) == 0 {
-			return nil, fmt.Errorf("%s: chat completion without choices", taskID)
-		}
-		am := resp.Choices[0].Message
-		msg := env.AssistantFromOpenAI(am.Content, am.ToolCalls)
-		step, perr := s.engine.Step(ctx, env.StepParams{Episode: r.Episode, Message: &msg})
-		if perr != nil {
-			return nil, fmt.Errorf("%s: step: %s", taskID, perr.Message)
-		}
-		msgs = append(msgs, env.ToOpenAI(msg))
-		for _, m := range step.Messages {
-			msgs = append(msgs, env.ToOpenAI(m))
-		}
-		if step.Done {
-			return step, nil
-		}
-	}
+	return res, nil
 }
 
 // PassRates groups trajectories by task: the fraction labelled correct.
+// Episodes the policy endpoint failed (env.PolicyFailed) say nothing about
+// the task and are left out.
 func PassRates(trajs []env.Trajectory) map[string][2]int {
 	out := map[string][2]int{}
 	for _, t := range trajs {
+		if env.PolicyFailed(t.Reason) {
+			continue
+		}
 		c := out[t.TaskID]
 		c[1]++
 		if t.Reward != nil && t.Reward.Label == reward.Correct {

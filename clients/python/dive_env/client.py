@@ -17,7 +17,7 @@ import json
 import logging
 import random
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import websockets
 import websockets.exceptions
@@ -71,6 +71,7 @@ class _Request:
     sent_gen: int = -1  # the connection generation it was last sent on
     resent: bool = False
     turns: list = field(default_factory=list)  # (episode, turn) of the steps it carries
+    on_event: Optional[Callable[[dict], None]] = None  # rollout.episode events before the reply
 
 
 def _normalize_message(message) -> dict:
@@ -335,12 +336,28 @@ class AsyncClient:
             if r["episode"] not in self._turns and not r["done"]:
                 self._submit_nowait("close", {"episode": r["episode"]})
         for req in sorted(self._pending.values(), key=lambda r: r.id):
+            if req.op == "rollout" and req.sent_gen >= 0:
+                # The server stopped it with the connection; re-sending would play the
+                # group again under episodes already handed to on_episode.
+                self._pending.pop(req.id, None)
+                if not req.future.done():
+                    req.future.set_exception(errors.ConnectionLost(
+                        "the connection dropped during the rollout; the server stopped it: send it again"))
+                continue
             req.resent = True
             await self._flush(req)
 
     # -- requests -----------------------------------------------------------
 
     def _dispatch(self, reply: dict) -> None:
+        if reply.get("op") == "rollout.episode":  # an event: the request's reply is still to come
+            req = self._pending.get(reply.get("id"))
+            if req is not None and req.on_event is not None and not req.future.done():
+                try:
+                    req.on_event(reply.get("result"))
+                except Exception:  # noqa: BLE001 - a failing callback must not stop the reader
+                    log.exception("rollout on_episode callback failed")
+            return
         req = self._pending.pop(reply.get("id"), None)
         if req is None:
             if reply.get("id") is None and "error" in reply:
@@ -382,15 +399,20 @@ class AsyncClient:
         req.future.add_done_callback(lambda f: f.exception() if not f.cancelled() else None)
         return req
 
-    async def request(self, op: str, params: Optional[dict] = None) -> Any:
-        """Sends one raw request and returns its result (a dict), or raises its typed error."""
+    async def request(self, op: str, params: Optional[dict] = None, *, on_event: Optional[Callable[[dict], None]] = None,
+                      timeout: Any = "default") -> Any:
+        """Sends one raw request and returns its result (a dict), or raises its typed error.
+        on_event receives the events the server sends under the request's id before its reply
+        (rollout.episode); timeout overrides request_timeout (None: no limit)."""
         if self._ws is None and self._recovering is None:
             await self.connect()
         req = self._make(op, params)
+        req.on_event = on_event
         self._pending[req.id] = req
         await self._flush(req)
         try:
-            return await asyncio.wait_for(asyncio.shield(req.future), self.request_timeout)
+            wait = self.request_timeout if timeout == "default" else timeout
+            return await asyncio.wait_for(asyncio.shield(req.future), wait)
         except asyncio.TimeoutError:
             self._pending.pop(req.id, None)
             raise
@@ -529,6 +551,28 @@ class AsyncClient:
             reqs.append({"id": i, "op": "score", "params": params})
         return [sub if isinstance(sub, errors.DiveError) else Reward.from_dict(sub["reward"])
                 for sub in await self._batch(reqs)]
+
+    async def rollout(self, task_id: Optional[str] = None, *, policy: dict, n: int = 1, sample: Optional[dict] = None,
+                      limits: Optional[dict] = None, seed: Optional[int] = None,
+                      on_episode: Optional[Callable[[dict], None]] = None) -> dict:
+        """Runs a GRPO group of n episodes of one task on the server against a policy endpoint
+        (rollout mode, docs/protocol.md): policy is {"base_url", "model", "api_key", "temperature",
+        "top_p", "max_tokens", "tokens", "stream", "api", "template", "retries", "extra"}; limits
+        {"max_turns", "max_tool_calls", "call_timeout_s", "deadline_s"}. With on_episode each episode
+        (a dict: messages, reward, reason, tokens, ...) is handed over as it ends and the result is
+        the summary; without it the result carries "episodes" in index order. A full server raises
+        errors.Capacity (its retry_after_ms says when to try again). Waits as long as the rollout's
+        own deadline: it is not bound by request_timeout."""
+        params: dict = {"n": n, "policy": policy, "stream": on_episode is not None}
+        if task_id is not None:
+            params["task_id"] = task_id
+        if sample is not None:
+            params["sample"] = sample
+        if limits:
+            params["limits"] = limits
+        if seed is not None:
+            params["seed"] = seed
+        return await self.request("rollout", params, on_event=on_episode, timeout=None)
 
     async def _batch(self, reqs: list) -> list:
         """Sends requests as batches of at most the server's max_batch; returns results or exceptions."""

@@ -91,6 +91,16 @@ class InternalError(DiveError):
     code = "internal"
 
 
+class Capacity(DiveError):
+    """The server runs all the rollouts it admits; ``retry_after_ms`` says when to try again."""
+
+    code = "capacity"
+
+    def __init__(self, message: str, code: str | None = None, op: str | None = None, retry_after_ms: int = 0):
+        super().__init__(message, code, op)
+        self.retry_after_ms = retry_after_ms
+
+
 class ConnectionLost(DiveError):
     """The connection dropped and the request could not be completed."""
 
@@ -106,7 +116,7 @@ class ResumeFailed(ConnectionLost):
 _BY_CODE = {
     cls.code: cls
     for cls in (BadFrame, BadRequest, UnknownOp, UnknownTask, UnknownEpisode, EpisodeDone,
-                LimitExceeded, ShuttingDown, TurnMismatch, UnknownSession, InternalError)
+                LimitExceeded, ShuttingDown, TurnMismatch, UnknownSession, InternalError, Capacity)
 }
 
 
@@ -114,4 +124,6 @@ def from_reply(error: dict, op: str | None = None) -> DiveError:
     """Returns the typed exception for an error reply's ``error`` object."""
     code = str(error.get("code", "error"))
     cls = _BY_CODE.get(code, DiveError)
+    if cls is Capacity:
+        return Capacity(str(error.get("message", "")), code=code, op=op, retry_after_ms=int(error.get("retry_after_ms", 0)))
     return cls(str(error.get("message", "")), code=code, op=op)
