@@ -320,15 +320,15 @@ type completionsPrompt struct {
 // the environment's text is tokenized; a failure there falls back to text
 // and says why.
 func (pc *policyClients) advance(ctx context.Context, spec PolicySpec, p *completionsPrompt, turn *policyTurn, toolMsgs []Message) string {
+	p.text += turn.raw + envSegment(toolMsgs, true) // the text prompt is kept whole for a fallback
 	if !p.tokenMode || turn.tokens == nil {
-		p.text += turn.raw + envSegment(toolMsgs, true)
 		p.ids, p.tokenMode = nil, false
 		return ""
 	}
 	endID, err := pc.endOfTurnID(ctx, spec)
-	closeTurn := err != nil || len(turn.tokens.CompletionIDs) == 0 || turn.tokens.CompletionIDs[len(turn.tokens.CompletionIDs)-1] != endID || endID < 0
+	sampled := turn.tokens.CompletionIDs
+	closeTurn := err != nil || endID < 0 || len(sampled) == 0 || sampled[len(sampled)-1] != endID
 	seg := envSegment(toolMsgs, closeTurn)
-	p.text += turn.raw + envSegment(toolMsgs, true)
 	var segIDs []int
 	if err == nil {
 		segIDs, err = pc.tokenize(ctx, spec, seg)

@@ -452,6 +452,13 @@ func checkTokens(t *TurnTokens) (*TurnTokens, string) {
 	return t, ""
 }
 
+// miss records why the tokens are not whole, the first reason only.
+func (tt *TokenTrace) miss(turn int, why string) {
+	if tt.Missing == "" {
+		tt.Missing = fmt.Sprintf("turn %d: %s", turn, why)
+	}
+}
+
 // flatten joins the turns into one sequence with its mask, when each
 // turn's prompt extends the tokens before it.
 func (tt *TokenTrace) flatten() {

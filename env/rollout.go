@@ -219,21 +219,26 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 	}
 	out.Episode, out.Tools = r.Episode, r.Tools
 	defer func() { _, _ = e.Close(r.Episode) }()
-	msgs := make([]openai.ChatCompletionMessage, 0, len(r.Messages)+8)
-	for _, m := range r.Messages {
-		msgs = append(msgs, ToOpenAI(m))
-	}
-	tools, err := e.encodedTools(taskID, r.Tools)
-	if err != nil {
-		out.Reason, out.Error = ReasonPolicyError, "encode tools: "+err.Error()
-		e.stop(r.Episode, ReasonPolicyError)
-		z := reward.Zero(out.Error)
-		out.Reward = &z
-		return out
-	}
+	// Chat mode sends the messages and the task's tools; completions mode
+	// its own rendering of them.
+	var msgs []openai.ChatCompletionMessage
+	var tools json.RawMessage
 	var prompt completionsPrompt
 	if completions {
 		prompt = completionsPrompt{text: renderChatML(r.Messages, r.Tools, nil), tokenMode: p.Policy.Tokens}
+	} else {
+		msgs = make([]openai.ChatCompletionMessage, 0, len(r.Messages)+8)
+		for _, m := range r.Messages {
+			msgs = append(msgs, ToOpenAI(m))
+		}
+		var err error
+		if tools, err = e.encodedTools(taskID, r.Tools); err != nil {
+			out.Reason, out.Error = ReasonPolicyError, "encode tools: "+err.Error()
+			e.stop(r.Episode, ReasonPolicyError)
+			z := reward.Zero(out.Error)
+			out.Reward = &z
+			return out
+		}
 	}
 	callTimeout := 120 * time.Second
 	if p.Limits.CallTimeoutS > 0 {
@@ -271,9 +276,7 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 		}
 		if trace != nil {
 			if pt.tokens == nil {
-				if trace.Missing == "" {
-					trace.Missing = fmt.Sprintf("turn %d: %s", turn, pt.missing)
-				}
+				trace.miss(turn, pt.missing)
 			} else {
 				pt.tokens.Turn = turn
 				trace.Turns = append(trace.Turns, *pt.tokens)
@@ -295,8 +298,8 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 			t0 := time.Now()
 			why := e.policies.advance(ctx, p.Policy, &prompt, pt, step.Messages)
 			policyTime += time.Since(t0)
-			if why != "" && trace != nil && trace.Missing == "" {
-				trace.Missing = fmt.Sprintf("turn %d: %s", turn, why)
+			if why != "" && trace != nil {
+				trace.miss(turn, why)
 			}
 			continue
 		}
