@@ -229,8 +229,6 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 
 	budget := ep.limits.MaxToolCalls - ep.toolCalls
 	results := make([]toolexec.Result, len(calls))
-	runCtx, cancel := context.WithDeadline(toolexec.WithSession(stepCtx, ep.id), ep.deadline)
-	defer cancel()
 	var wg sync.WaitGroup
 	var pending []int // calls to run
 	overBudget := false
@@ -250,6 +248,18 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 				continue
 			}
 			pending = append(pending, i)
+		}
+	}
+	// The episode's deadline bounds the calls, unless all of them run inline
+	// (a deadline would cost a context and a timer per step and interrupt
+	// nothing).
+	runCtx := toolexec.WithSession(stepCtx, ep.id)
+	for _, i := range pending {
+		if !ep.tools.byName[calls[i].Name].Inline() {
+			var cancel context.CancelFunc
+			runCtx, cancel = context.WithDeadline(runCtx, ep.deadline)
+			defer cancel()
+			break
 		}
 	}
 	// Calls run concurrently; the last one runs on this goroutine.

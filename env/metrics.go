@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -21,6 +22,30 @@ type instruments struct {
 	episodesEnded   metric.Int64Counter
 	rewardScore     metric.Float64Histogram
 	protocolErrors  metric.Int64Counter
+
+	// Attribute sets are made once per distinct value and reused: building
+	// them was most of what recording cost per step.
+	stepDone, stepNotDone metric.MeasurementOption
+	toolAttrs             sync.Map // toolKey → toolAttrs
+}
+
+type toolKey struct{ name, errKind string }
+
+type toolAttrs struct{ calls, duration metric.MeasurementOption }
+
+// toolOptions returns the attribute options of a tool's calls with an error
+// kind (bounded: tool names come from the registry, kinds from toolexec).
+func (in *instruments) toolOptions(name, errKind string) toolAttrs {
+	key := toolKey{name, errKind}
+	if a, ok := in.toolAttrs.Load(key); ok {
+		return a.(toolAttrs)
+	}
+	a := toolAttrs{
+		calls:    metric.WithAttributeSet(attribute.NewSet(attribute.String("gen_ai.tool.name", name), attribute.String("error.type", errKind))),
+		duration: metric.WithAttributeSet(attribute.NewSet(attribute.String("gen_ai.tool.name", name))),
+	}
+	in.toolAttrs.Store(key, a)
+	return a
 }
 
 // newInstruments makes the instruments, and the observable gauge that reads
@@ -48,6 +73,8 @@ func newInstruments(mp metric.MeterProvider, e *Engine) (*instruments, error) {
 		episodesEnded:   counter("dive.episodes.ended", "Episodes ended, by reason and reward label.", "{episode}"),
 		rewardScore:     histogram("dive.reward.score", "Final rewards.", "", 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 1),
 		protocolErrors:  counter("dive.protocol.errors", "Error replies, by code.", "{error}"),
+		stepDone:        metric.WithAttributeSet(attribute.NewSet(attribute.Bool("dive.episode.done", true))),
+		stepNotDone:     metric.WithAttributeSet(attribute.NewSet(attribute.Bool("dive.episode.done", false))),
 	}
 	_, err := m.Int64ObservableGauge("dive.episodes.open", metric.WithDescription("Episodes held: running, or finished and not yet released."),
 		metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error {
@@ -64,7 +91,11 @@ func (in *instruments) stepped(ctx context.Context, took time.Duration, done boo
 	if in == nil {
 		return
 	}
-	in.steps.Add(ctx, 1, metric.WithAttributes(attribute.Bool("dive.episode.done", done)))
+	attrs := in.stepNotDone
+	if done {
+		attrs = in.stepDone
+	}
+	in.steps.Add(ctx, 1, attrs)
 	in.stepDuration.Record(ctx, took.Seconds())
 }
 
@@ -72,9 +103,10 @@ func (in *instruments) toolCalled(ctx context.Context, name, errKind string, too
 	if in == nil {
 		return
 	}
-	in.toolCalls.Add(ctx, 1, metric.WithAttributes(attribute.String("gen_ai.tool.name", name), attribute.String("error.type", errKind)))
+	attrs := in.toolOptions(name, errKind)
+	in.toolCalls.Add(ctx, 1, attrs.calls)
 	if ran {
-		in.toolDuration.Record(ctx, took.Seconds(), metric.WithAttributes(attribute.String("gen_ai.tool.name", name)))
+		in.toolDuration.Record(ctx, took.Seconds(), attrs.duration)
 	}
 }
 

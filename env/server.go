@@ -328,7 +328,8 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
+	capture := &hijackCapture{ResponseWriter: w}
+	ws, err := s.upgrader.Upgrade(capture, r, nil)
 	if err != nil {
 		releaseIP()
 		s.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "err", err)
@@ -340,6 +341,9 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := newConn(s, ws, cd, ip)
+	if err == nil {
+		c.raw = capture.conn
+	}
 	if err != nil {
 		releaseIP()
 		s.log.Error("open connection", "err", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/dive-env/dive/internal/jsonany"
 )
 
 // Tool is a manifest bound to its executor and its compiled parameter schema.
@@ -22,6 +25,7 @@ import (
 type Tool struct {
 	Manifest Manifest
 	schema   *jsonschema.Schema
+	quick    *quickSchema // nil when the schema uses keywords the quick check does not cover
 	exec     Executor
 	reason   string
 }
@@ -65,6 +69,14 @@ func (t *Tool) FunctionTool() FunctionTool {
 
 var englishPrinter = message.NewPrinter(language.English)
 
+// Inline reports whether the tool's calls run on the caller's goroutine
+// and finish on their own (see Inline): a deadline on their context would
+// interrupt nothing.
+func (t *Tool) Inline() bool {
+	in, ok := t.exec.(Inline)
+	return ok && in.Inline()
+}
+
 // ValidateArguments checks call arguments (a JSON object) against the tool's
 // parameter schema. The error names every violation with its location.
 func (t *Tool) ValidateArguments(args json.RawMessage) error {
@@ -72,12 +84,18 @@ func (t *Tool) ValidateArguments(args json.RawMessage) error {
 	if len(trimmed) == 0 {
 		trimmed = []byte("{}")
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(trimmed))
-	if err != nil {
-		return fmt.Errorf("arguments are not valid JSON: %w", err)
+	inst, ok := jsonany.Parse(trimmed)
+	if !ok { // not JSON, or JSON only encoding/json decodes: it decides and words the error
+		var err error
+		if inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(trimmed)); err != nil {
+			return fmt.Errorf("arguments are not valid JSON: %w", err)
+		}
 	}
 	if _, ok := inst.(map[string]any); !ok {
 		return errors.New("arguments must be a JSON object")
+	}
+	if t.quick != nil && t.quick.accepts(inst) {
+		return nil // sure to be valid (see quickSchema); the validator decides otherwise
 	}
 	if err := t.schema.Validate(inst); err != nil {
 		var ve *jsonschema.ValidationError
@@ -131,6 +149,9 @@ type Registry struct {
 	mu     sync.RWMutex
 	byID   map[string]*Tool
 	byName map[string][]*Tool
+	// closers are the distinct executors that keep per-session state, in
+	// registration order: CloseSession runs on every episode's end.
+	closers []SessionCloser
 }
 
 // NewRegistry returns an empty registry.
@@ -145,23 +166,28 @@ func NewRegistry(opts Options) *Registry {
 	return &Registry{opts: opts, byID: map[string]*Tool{}, byName: map[string][]*Tool{}}
 }
 
-// compileSchema compiles a tool's parameter schema.
-func compileSchema(m *Manifest) (*jsonschema.Schema, error) {
+// compileSchema compiles a tool's parameter schema, and its quick check (nil
+// where the quick check does not cover the schema).
+func compileSchema(m *Manifest) (*jsonschema.Schema, *quickSchema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(m.Parameters))
 	if err != nil {
-		return nil, fmt.Errorf("parameters of %q are not valid JSON: %w", m.ID, err)
+		return nil, nil, fmt.Errorf("parameters of %q are not valid JSON: %w", m.ID, err)
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
 	url := "mem://tools/" + m.ID + ".json"
 	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("parameters of %q: %w", m.ID, err)
+		return nil, nil, fmt.Errorf("parameters of %q: %w", m.ID, err)
 	}
 	s, err := c.Compile(url)
 	if err != nil {
-		return nil, fmt.Errorf("compile parameters of %q: %w", m.ID, err)
+		return nil, nil, fmt.Errorf("compile parameters of %q: %w", m.ID, err)
 	}
-	return s, nil
+	quick, ok := compileQuick(doc)
+	if !ok {
+		quick = nil
+	}
+	return s, quick, nil
 }
 
 // Register adds a tool. exec may be nil for a tool that cannot run here, in
@@ -173,11 +199,11 @@ func (r *Registry) Register(m Manifest, exec Executor, reason string) error {
 	if exec == nil && reason == "" {
 		return fmt.Errorf("register %q: a tool without an executor needs a reason", m.ID)
 	}
-	schema, err := compileSchema(&m)
+	schema, quick, err := compileSchema(&m)
 	if err != nil {
 		return err
 	}
-	t := &Tool{Manifest: m, schema: schema, exec: exec}
+	t := &Tool{Manifest: m, schema: schema, quick: quick, exec: exec}
 	if exec == nil {
 		t.reason = reason
 	}
@@ -188,6 +214,9 @@ func (r *Registry) Register(m Manifest, exec Executor, reason string) error {
 	}
 	r.byID[m.ID] = t
 	r.byName[m.Name] = append(r.byName[m.Name], t)
+	if c, ok := exec.(SessionCloser); ok && !slices.Contains(r.closers, c) {
+		r.closers = append(r.closers, c)
+	}
 	return nil
 }
 
@@ -329,7 +358,7 @@ func (r *Registry) live(ctx context.Context, t *Tool, args json.RawMessage) Resu
 	if len(bytes.TrimSpace(args)) == 0 {
 		args = json.RawMessage("{}")
 	}
-	if in, ok := t.exec.(Inline); ok && in.Inline() {
+	if t.Inline() {
 		// Inline tools finish on their own (see Inline): a deadline would
 		// cost a timer and a context per call and interrupt nothing.
 		return r.runInline(ctx, t, args)

@@ -37,7 +37,7 @@ func TestReferenceManifestsLoad(t *testing.T) {
 		if err := ms[i].Check(); err != nil {
 			t.Errorf("manifest %d: %v", i, err)
 		}
-		if _, err := compileSchema(&ms[i]); err != nil {
+		if _, _, err := compileSchema(&ms[i]); err != nil {
 			t.Errorf("%s: %v", ms[i].ID, err)
 		}
 		domains[ms[i].Domain]++

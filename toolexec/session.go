@@ -26,14 +26,7 @@ type SessionCloser interface {
 // CloseSession releases the state every executor keeps for a session.
 func (r *Registry) CloseSession(id string) {
 	r.mu.RLock()
-	seen := map[SessionCloser]bool{}
-	var closers []SessionCloser
-	for _, t := range r.byID {
-		if c, ok := t.exec.(SessionCloser); ok && !seen[c] {
-			seen[c] = true
-			closers = append(closers, c)
-		}
-	}
+	closers := r.closers // appended to, never changed in place
 	r.mu.RUnlock()
 	for _, c := range closers {
 		c.CloseSession(id)

@@ -44,6 +44,8 @@ type benchReport struct {
 	Open        int    `json:"open"`
 	benchLoad
 	EchoPerS   float64     `json:"echo_per_s"`
+	EchoP50ms  float64     `json:"echo_p50_ms,omitempty"`
+	EchoP99ms  float64     `json:"echo_p99_ms,omitempty"`
 	Ratio      float64     `json:"ratio"`
 	RSSMB      float64     `json:"rss_mb"`
 	PeakOpen   int         `json:"peak_open_episodes,omitempty"`
@@ -115,10 +117,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	think := fs.Duration("think", 0, "model time: each episode waits this long (±50%, at random) before each step, as an episode waits for its policy")
 	cpuProfile := fs.String("cpuprofile", "", "write the in-process server's CPU profile (pprof) during the load to this file")
+	gcPercent := addGCFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
+	applyGCPercent(*gcPercent)
 	if len(pos) > 0 {
 		return usagef("bench takes no arguments")
 	}
@@ -195,7 +199,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return fmt.Errorf("echo: %w", err)
 			}
-			rep.setEcho(er.PerSecond())
+			rep.setEcho(er.PerSecond(), millis(er.Percentile(50)), millis(er.Percentile(99)))
 		}
 	}
 	rep.checkGoals()
@@ -253,8 +257,10 @@ func (r *benchReport) fill(res *bench.Result) {
 	r.Errors, r.ErrorKinds = res.Errors, res.ErrorKind
 }
 
-func (r *benchReport) setEcho(perS float64) {
-	r.EchoPerS = perS
+// setEcho records the echo run: its frames per second and round-trip
+// latencies under the same load.
+func (r *benchReport) setEcho(perS, p50ms, p99ms float64) {
+	r.EchoPerS, r.EchoP50ms, r.EchoP99ms = perS, p50ms, p99ms
 	if perS > 0 {
 		r.Ratio = r.StepsPerS / perS
 	}
@@ -288,7 +294,8 @@ func (r *benchReport) print(w io.Writer) {
 	fmt.Fprintf(w, "  steps      %d in %.1fs (%d episodes): %.0f steps/s; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; errors %d\n",
 		r.Steps, r.DurationS, r.Episodes, r.StepsPerS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs, r.Errors)
 	if r.EchoPerS > 0 {
-		fmt.Fprintf(w, "  echo       %.0f frames/s (bare websocket+msgpack, same load): steps run at %.0f%% of it\n", r.EchoPerS, 100*r.Ratio)
+		fmt.Fprintf(w, "  echo       %.0f frames/s (bare websocket+msgpack, same load), p50 %.2f ms, p99 %.2f ms: steps run at %.0f%% of it\n",
+			r.EchoPerS, r.EchoP50ms, r.EchoP99ms, 100*r.Ratio)
 	}
 	if r.InProcess {
 		fmt.Fprintf(w, "  server     peak %d episodes open, peak RSS %.0f MiB, CPU %.1fs (%.1f µs a step); load generator CPU %.1fs\n",
@@ -359,7 +366,7 @@ func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTa
 		if err != nil {
 			return fmt.Errorf("echo: %w", err)
 		}
-		rep.setEcho(er.StepsPerS)
+		rep.setEcho(er.StepsPerS, er.P50ms, er.P99ms)
 	}
 	return nil
 }

@@ -65,10 +65,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"\"correctness=0.9,format=0.1,tool_error=0.02\"; step_tool_error=X adds per-step shaping (default: correctness alone)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	gcPercent := addGCFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
+	applyGCPercent(*gcPercent)
 	if len(pos) > 0 {
 		return usagef("serve takes no arguments, got %q", strings.Join(pos, " "))
 	}
