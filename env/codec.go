@@ -2,9 +2,11 @@ package env
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 
@@ -96,12 +98,25 @@ func (id *RequestID) DecodeMsgpack(dec *msgpack.Decoder) error {
 		*id = RequestID{}
 	case string:
 		*id = StringID(x)
-	case int8, int16, int32, int64, uint8, uint16, uint32, uint64:
-		n, err := strconv.ParseInt(fmt.Sprint(x), 10, 64)
-		if err != nil {
+	case int8:
+		*id = IntID(int64(x))
+	case int16:
+		*id = IntID(int64(x))
+	case int32:
+		*id = IntID(int64(x))
+	case int64:
+		*id = IntID(x)
+	case uint8:
+		*id = IntID(int64(x))
+	case uint16:
+		*id = IntID(int64(x))
+	case uint32:
+		*id = IntID(int64(x))
+	case uint64:
+		if x > math.MaxInt64 {
 			return fmt.Errorf("id out of range: %v", x)
 		}
-		*id = IntID(n)
+		*id = IntID(int64(x))
 	default:
 		return fmt.Errorf("id must be a string or an integer, got %T", v)
 	}
@@ -195,6 +210,16 @@ func (msgpackCodec) decodeEnvelope(data []byte) (envelope, error) {
 	if err := checkMsgpack(data); err != nil {
 		return envelope{}, err
 	}
+	if e, ok := scanEnvelope(data); ok {
+		return e, nil
+	}
+	// Not the plain shape scanEnvelope reads: the library decides, and words
+	// the error.
+	return decodeEnvelopeReflect(data)
+}
+
+// decodeEnvelopeReflect decodes an envelope with the msgpack library.
+func decodeEnvelopeReflect(data []byte) (envelope, error) {
 	var e struct {
 		ID     RequestID          `json:"id"`
 		Op     string             `json:"op"`
@@ -209,6 +234,127 @@ func (msgpackCodec) decodeEnvelope(data []byte) (envelope, error) {
 		return envelope{}, err
 	}
 	return envelope{ID: e.ID, Op: e.Op, Params: e.Params}, nil
+}
+
+// scanEnvelope reads a request envelope (a map with string keys; an integer
+// or string id, a string op) without the reflective decoder, its params
+// kept as a slice of data (frames are not reused, so no copy is needed). It
+// reports false for any other shape. data has passed checkMsgpack.
+func scanEnvelope(data []byte) (envelope, bool) {
+	var e envelope
+	n, off, ok := msgpackMapLen(data, 0)
+	if !ok {
+		return e, false
+	}
+	for range n {
+		key, valueAt, ok := msgpackStr(data, off)
+		if !ok {
+			return e, false
+		}
+		end, err := skipMsgpack(data, valueAt, 1)
+		if err != nil {
+			return e, false
+		}
+		switch key {
+		case "id":
+			if e.ID, ok = msgpackID(data[valueAt:end]); !ok {
+				return e, false
+			}
+		case "op":
+			op, _, ok := msgpackStr(data, valueAt)
+			if !ok {
+				return e, false
+			}
+			e.Op = op
+		case "params":
+			e.Params = nil // a nil value reads as absent, as the library reads it
+			if data[valueAt] != 0xc0 {
+				e.Params = data[valueAt:end:end]
+			}
+		}
+		off = end
+	}
+	return e, true
+}
+
+// msgpackMapLen reads a map header at off.
+func msgpackMapLen(data []byte, off int) (n, next int, ok bool) {
+	if off >= len(data) {
+		return 0, 0, false
+	}
+	switch c := data[off]; {
+	case c >= 0x80 && c <= 0x8f:
+		return int(c & 0x0f), off + 1, true
+	case c == 0xde && off+3 <= len(data):
+		return int(binary.BigEndian.Uint16(data[off+1:])), off + 3, true
+	case c == 0xdf && off+5 <= len(data):
+		return int(binary.BigEndian.Uint32(data[off+1:])), off + 5, true
+	}
+	return 0, 0, false
+}
+
+// msgpackStr reads a string (a str format, not bin) at off.
+func msgpackStr(data []byte, off int) (s string, next int, ok bool) {
+	if off >= len(data) {
+		return "", 0, false
+	}
+	c, n, at := data[off], 0, off+1
+	switch {
+	case c >= 0xa0 && c <= 0xbf:
+		n = int(c & 0x1f)
+	case c == 0xd9 && at+1 <= len(data):
+		n, at = int(data[at]), at+1
+	case c == 0xda && at+2 <= len(data):
+		n, at = int(binary.BigEndian.Uint16(data[at:])), at+2
+	case c == 0xdb && at+4 <= len(data):
+		n, at = int(binary.BigEndian.Uint32(data[at:])), at+4
+	default:
+		return "", 0, false
+	}
+	if n > len(data)-at {
+		return "", 0, false
+	}
+	return string(data[at : at+n]), at + n, true
+}
+
+// msgpackID reads a request id: nil, an integer that fits int64, or a string.
+func msgpackID(v []byte) (RequestID, bool) {
+	if len(v) == 0 {
+		return RequestID{}, false
+	}
+	c := v[0]
+	switch {
+	case c == 0xc0:
+		return RequestID{}, true
+	case c <= 0x7f:
+		return IntID(int64(c)), true
+	case c >= 0xe0:
+		return IntID(int64(int8(c))), true
+	case c >= 0xa0 && c <= 0xbf, c == 0xd9, c == 0xda, c == 0xdb:
+		s, _, ok := msgpackStr(v, 0)
+		return StringID(s), ok
+	}
+	body := v[1:]
+	switch {
+	case c == 0xcc && len(body) >= 1:
+		return IntID(int64(body[0])), true
+	case c == 0xcd && len(body) >= 2:
+		return IntID(int64(binary.BigEndian.Uint16(body))), true
+	case c == 0xce && len(body) >= 4:
+		return IntID(int64(binary.BigEndian.Uint32(body))), true
+	case c == 0xcf && len(body) >= 8:
+		u := binary.BigEndian.Uint64(body)
+		return IntID(int64(u)), u <= math.MaxInt64
+	case c == 0xd0 && len(body) >= 1:
+		return IntID(int64(int8(body[0]))), true
+	case c == 0xd1 && len(body) >= 2:
+		return IntID(int64(int16(binary.BigEndian.Uint16(body)))), true
+	case c == 0xd2 && len(body) >= 4:
+		return IntID(int64(int32(binary.BigEndian.Uint32(body)))), true
+	case c == 0xd3 && len(body) >= 8:
+		return IntID(int64(binary.BigEndian.Uint64(body))), true
+	}
+	return RequestID{}, false
 }
 
 func (msgpackCodec) decodeParams(raw []byte, v any) error {

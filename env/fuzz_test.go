@@ -1,6 +1,7 @@
 package env
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -95,4 +96,36 @@ func bytesRepeat(b byte, n int) []byte {
 		out[i] = b
 	}
 	return out
+}
+
+// FuzzScanEnvelope checks the msgpack envelope scanner against the library:
+// whatever it reads, the library reads the same (id, op and params).
+func FuzzScanEnvelope(f *testing.F) {
+	for _, s := range []string{
+		"\x83\xa2id\x01\xa2op\xa5hello\xa6params\xc0",
+		"\x82\xa2id\xa1x\xa2op\xa4step",
+		"\x83\xa2id\xcf\xff\xff\xff\xff\xff\xff\xff\xff\xa2op\xa4step\xa6params\x81\xa7episode\xa1e",
+		"\x83\xa2id\xd3\x80\x00\x00\x00\x00\x00\x00\x00\xa2op\xd9\x04step\xa6params\x90",
+		"\x84\xa2id\xe0\xa2op\xa4step\xa2op\xa5reset\xa5extra\x93\x01\x02\x03",
+		"\x82\xa2id\xcb\x3f\xf8\x00\x00\x00\x00\x00\x00\xa2op\xa4step",
+		"\x81\xc4\x02id\x01",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if checkMsgpack(data) != nil {
+			return
+		}
+		got, ok := scanEnvelope(data)
+		if !ok {
+			return
+		}
+		want, err := decodeEnvelopeReflect(data)
+		if err != nil {
+			t.Fatalf("scanEnvelope read %q, which the library rejects: %v", data, err)
+		}
+		if got.ID != want.ID || got.Op != want.Op || !bytes.Equal(got.Params, want.Params) {
+			t.Fatalf("scanEnvelope(%q) = %+v, the library reads %+v", data, got, want)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // Message is an OpenAI chat message.
@@ -106,6 +107,11 @@ func (a *Arguments) UnmarshalJSON(b []byte) error {
 
 // DecodeMsgpack implements msgpack.CustomDecoder.
 func (a *Arguments) DecodeMsgpack(dec *msgpack.Decoder) error {
+	if c, err := dec.PeekCode(); err == nil && msgpcode.IsString(c) { // the usual OpenAI string form
+		s, err := dec.DecodeString()
+		*a = Arguments(s)
+		return err
+	}
 	v, err := dec.DecodeInterface()
 	if err != nil {
 		return err

@@ -92,8 +92,14 @@ type conn struct {
 	wmu     sync.Mutex
 	mu      sync.Mutex
 	next    int64
-	waiting map[int64]chan []byte
+	waiting map[int64]chan received
 	done    chan struct{}
+}
+
+// received is a reply frame and when the reader took it off the socket.
+type received struct {
+	data []byte
+	at   time.Time
 }
 
 func dial(ctx context.Context, url, encoding, token string) (*conn, error) {
@@ -106,7 +112,7 @@ func dial(ctx context.Context, url, encoding, token string) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
-	c := &conn{ws: ws, msgpack: encoding == "msgpack", waiting: map[int64]chan []byte{}, done: make(chan struct{})}
+	c := &conn{ws: ws, msgpack: encoding == "msgpack", waiting: map[int64]chan received{}, done: make(chan struct{})}
 	go c.read()
 	return c, nil
 }
@@ -118,6 +124,7 @@ func (c *conn) read() {
 		if err != nil {
 			return
 		}
+		at := time.Now()
 		var head struct {
 			ID int64 `json:"id" msgpack:"id"`
 		}
@@ -134,7 +141,7 @@ func (c *conn) read() {
 		delete(c.waiting, head.ID)
 		c.mu.Unlock()
 		if ch != nil {
-			ch <- data
+			ch <- received{data, at}
 		}
 	}
 }
@@ -147,9 +154,13 @@ func (c *conn) close() {
 	c.ws.Close()
 }
 
-// call sends a request built by frame(id) and returns the raw reply.
-func (c *conn) call(frame func(id int64) []byte) ([]byte, error) {
-	ch := make(chan []byte, 1)
+// call sends a request built by frame(id) and returns the raw reply and the
+// round trip: from just before the frame was written to when the reader took
+// the reply off the socket. Building the frame, waiting for the connection's
+// write lock and waking the caller are the load generator's own time, left
+// out so that the latency is the server's and the transport's.
+func (c *conn) call(frame func(id int64) []byte) ([]byte, time.Duration, error) {
+	ch := make(chan received, 1)
 	c.mu.Lock()
 	c.next++
 	id := c.next
@@ -159,19 +170,23 @@ func (c *conn) call(frame func(id int64) []byte) ([]byte, error) {
 	if c.msgpack {
 		mt = websocket.BinaryMessage
 	}
+	data := frame(id)
 	c.wmu.Lock()
-	err := c.ws.WriteMessage(mt, frame(id))
+	sent := time.Now()
+	err := c.ws.WriteMessage(mt, data)
 	c.wmu.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	timeout := time.NewTimer(60 * time.Second)
+	defer timeout.Stop()
 	select {
-	case data := <-ch:
-		return data, nil
+	case r := <-ch:
+		return r.data, r.at.Sub(sent), nil
 	case <-c.done:
-		return nil, errors.New("connection closed")
-	case <-time.After(60 * time.Second):
-		return nil, errors.New("no reply within 60 s")
+		return nil, time.Since(sent), errors.New("connection closed")
+	case <-timeout.C:
+		return nil, time.Since(sent), errors.New("no reply within 60 s")
 	}
 }
 
@@ -252,7 +267,7 @@ type load struct {
 func (l *load) reset(c *conn) (string, error) {
 	k := l.episodes.Add(1) - 1
 	task := l.cfg.Tasks[(k/int64(l.cfg.Rollouts))%int64(len(l.cfg.Tasks))]
-	data, err := c.call(func(id int64) []byte {
+	data, _, err := c.call(func(id int64) []byte {
 		return c.encode(map[string]any{"id": id, "op": "reset", "params": map[string]any{"task_id": task,
 			"options": map[string]any{"max_turns": l.cfg.Turns + 1, "max_tool_calls": l.cfg.Turns + 1}}})
 	})
@@ -281,7 +296,7 @@ func (l *load) episodeLoop(c *conn) func() (time.Duration, error) {
 			}
 			if episode != "" && l.cfg.Answer == "" {
 				old := episode
-				go func() { _, _ = c.call(func(id int64) []byte { return c.encode(closeRequest(id, old)) }) }()
+				go func() { _, _, _ = c.call(func(id int64) []byte { return c.encode(closeRequest(id, old)) }) }()
 			}
 			episode, turn = next, 0
 		}
@@ -293,9 +308,7 @@ func (l *load) episodeLoop(c *conn) func() (time.Duration, error) {
 			call := l.cfg.Calls[(l.calls.Add(1)-1)%int64(len(l.cfg.Calls))]
 			frame = func(id int64) []byte { return c.encode(StepRequest(id, episode, turn, call.Name, call.Args)) }
 		}
-		start := time.Now()
-		data, err := c.call(frame)
-		took := time.Since(start)
+		data, took, err := c.call(frame)
 		if err != nil {
 			return took, err
 		}
@@ -386,7 +399,7 @@ func (h *heldEpisodes) release() {
 			defer wg.Done()
 			defer c.close()
 			for _, ep := range h.episodes[i] {
-				_, _ = c.call(func(id int64) []byte { return c.encode(closeRequest(id, ep)) })
+				_, _, _ = c.call(func(id int64) []byte { return c.encode(closeRequest(id, ep)) })
 			}
 		}()
 	}
@@ -551,9 +564,8 @@ func Echo(ctx context.Context, cfg Config) (*Result, error) {
 	call := cfg.Calls[0]
 	return run(ctx, cfg, func(c *conn) (func() (time.Duration, error), error) {
 		return func() (time.Duration, error) {
-			start := time.Now()
-			_, err := c.call(func(id int64) []byte { return c.encode(StepRequest(id, "ep-echo", 1, call.Name, call.Args)) })
-			return time.Since(start), err
+			_, took, err := c.call(func(id int64) []byte { return c.encode(StepRequest(id, "ep-echo", 1, call.Name, call.Args)) })
+			return took, err
 		}, nil
 	})
 }
