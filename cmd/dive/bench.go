@@ -117,6 +117,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	think := fs.Duration("think", 0, "model time: each episode waits this long (±50%, at random) before each step, as an episode waits for its policy")
 	cpuProfile := fs.String("cpuprofile", "", "write the in-process server's CPU profile (pprof) during the load to this file")
+	loadProfile := fs.String("load-cpuprofile", "", "write the load generator's CPU profile (pprof) during the load to this file (the child's, when the server runs in this process)")
 	gcPercent := addGCFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -184,7 +185,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		cfg.Tasks = strings.Split(*task, ",")
 		cfg.OnProgress = progress("steps")
+		stopProfile, err := startCPUProfile(*loadProfile)
+		if err != nil {
+			return err
+		}
 		res, err := bench.Run(ctx, cfg)
+		stopProfile()
 		if err != nil {
 			return err
 		}
@@ -360,7 +366,7 @@ func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTa
 		echoURL, stopEcho := bench.EchoServer()
 		defer stopEcho()
 		// The same amount of work, or the same time; no idle episodes.
-		echoArgs := append(append([]string{"bench"}, args...), "--url", echoURL, "--against-echo", "--json",
+		echoArgs := append(append([]string{"bench"}, args...), "--url", echoURL, "--against-echo", "--json", "--load-cpuprofile=",
 			"--steps", strconv.FormatInt(res.Steps, 10), "--open", "0")
 		er, _, err := runBenchChild(ctx, echoArgs, stderr, nil)
 		if err != nil {
@@ -497,4 +503,24 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// startCPUProfile starts profiling this process into file ("" profiles
+// nothing); the function it returns stops it.
+func startCPUProfile(file string) (func(), error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -773,8 +773,14 @@ func TestServeExportsTraces(t *testing.T) {
 // TestBench runs `dive bench` briefly against its in-process server: steps
 // happen without errors, latencies and the echo ratio are measured.
 func TestBench(t *testing.T) {
+	dir := t.TempDir()
+	serverProfile, loadProfile := filepath.Join(dir, "server.pprof"), filepath.Join(dir, "load.pprof")
 	for _, tool := range []string{"builtin", "code", "mcp", "builtin:2,mcp:1"} {
-		stdout, stderr, err := runCLI(t, "bench", "--duration", "1s", "--connections", "2", "--concurrency", "4", "--tool", tool, "--json")
+		args := []string{"bench", "--duration", "1s", "--connections", "2", "--concurrency", "4", "--tool", tool, "--json"}
+		if tool == "builtin" {
+			args = append(args, "--cpuprofile", serverProfile, "--load-cpuprofile", loadProfile)
+		}
+		stdout, stderr, err := runCLI(t, args...)
 		if err != nil {
 			t.Fatalf("bench --tool %s: %v %s", tool, err, stderr)
 		}
@@ -787,8 +793,14 @@ func TestBench(t *testing.T) {
 		}
 		if rep.Steps == 0 || rep.Errors != 0 || rep.StepsPerS <= 0 || rep.EchoPerS <= 0 || rep.Ratio <= 0 ||
 			rep.P50ms <= 0 || rep.P99ms < rep.P50ms || rep.MaxMs < rep.P99ms || rep.RSSMB <= 0 || !rep.InProcess ||
-			rep.CPUSeconds <= 0 || rep.LoadCPUS <= 0 || rep.Episodes == 0 {
+			rep.CPUSeconds <= 0 || rep.LoadCPUS <= 0 || rep.Episodes == 0 || rep.EchoP50ms <= 0 || rep.EchoP99ms < rep.EchoP50ms {
 			t.Fatalf("bench --tool %s report %+v", tool, rep)
+		}
+	}
+	// The server's profile from this process, the load generator's from the child.
+	for _, f := range []string{serverProfile, loadProfile} {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Fatalf("profile %s not written: %v", f, err)
 		}
 	}
 	if _, _, err := runCLI(t, "bench", "--url", "ws://127.0.0.1:1/v1/env"); err == nil || !strings.Contains(err.Error(), "--task") {
