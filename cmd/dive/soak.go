@@ -55,8 +55,8 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if rep.Killed {
 			fmt.Fprintf(stdout, "  killed with SIGKILL under load; started again on the same log: %v\n", rep.Restarted)
 		} else {
-			fmt.Fprintf(stdout, "  SIGTERM under load: drained in %.2fs, exit %d, 1001 closes seen %d, steps unanswered at the close %d (run anyway: %d)\n",
-				rep.DrainS, rep.ServerExit, rep.GoingAwayCloses, rep.UnansweredAtDrain, rep.LostSteps)
+			fmt.Fprintf(stdout, "  SIGTERM under load: drained in %.2fs, exit %d, 1001 closes seen %d, steps unanswered at the close %d (run anyway: %d; re-sent after a resume and run from the first send: %d)\n",
+				rep.DrainS, rep.ServerExit, rep.GoingAwayCloses, rep.UnansweredAtDrain, rep.LostSteps, rep.ResentRunAtDrain)
 		}
 		for _, f := range rep.Failures {
 			fmt.Fprintf(stdout, "  FAIL: %s\n", f)

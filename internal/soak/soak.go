@@ -67,6 +67,7 @@ type Report struct {
 	LostTrajectories  int            `json:"lost_trajectories"`
 	UnansweredAtDrain int            `json:"steps_unanswered_at_drain"`
 	LostSteps         int            `json:"steps_run_but_unanswered"`
+	ResentRunAtDrain  int            `json:"resent_steps_run_at_drain"`
 	RecordedAbandoned int            `json:"recorded_abandoned"`
 	UnexpectedErrors  map[string]int `json:"unexpected_errors"`
 	ServerCrashed     bool           `json:"server_crashed"`
@@ -127,7 +128,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer srv.cmd.Process.Kill()
 
 	rep := &Report{UnexpectedErrors: map[string]int{}}
-	run := &runState{cfg: cfg, url: srv.url, rep: rep, taskFile: taskFile, finished: map[string]bool{}, unanswered: map[string]int{}}
+	run := &runState{cfg: cfg, url: srv.url, rep: rep, taskFile: taskFile, finished: map[string]bool{}, unanswered: map[string]unansweredStep{}}
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	var wg sync.WaitGroup
@@ -220,17 +221,36 @@ sampling:
 			rep.LostTrajectories++
 		}
 	}
-	// A step the drain left unanswered must not have run: the episode's
-	// recorded turns are the turns its client saw answered.
 	rep.UnansweredAtDrain = len(run.unanswered)
-	for id, acked := range run.unanswered {
-		if turns, ok := recorded[id]; ok && turns != acked {
-			rep.LostSteps++
-		}
-	}
+	rep.LostSteps, rep.ResentRunAtDrain = classifyUnanswered(run.unanswered, recorded)
 	run.mu.Unlock()
 	rep.judge()
 	return rep, nil
+}
+
+// classifyUnanswered compares the steps the drain left unanswered with the
+// turns recorded for their episodes. A step sent only on the draining
+// connection must not have run: the server promises that requests without a
+// reply at the 1001 close were never started, so a recorded turn past the
+// acknowledged ones is lost. A step re-sent after a resume is another
+// matter: its first send went out on the connection that dropped, where the
+// server may have read it and run it (with resume on, a dropped connection's
+// steps finish, for the re-send to fetch); if the drain came before the
+// re-send was read, the turn ran and no reply could reach the client. Those
+// are counted apart, not as failures.
+func classifyUnanswered(unanswered map[string]unansweredStep, recorded map[string]int) (lost, resentRan int) {
+	for id, u := range unanswered {
+		turns, ok := recorded[id]
+		if !ok || turns == u.acked {
+			continue
+		}
+		if u.resent {
+			resentRan++
+		} else {
+			lost++
+		}
+	}
+	return lost, resentRan
 }
 
 // judge fills Passed and Failures.

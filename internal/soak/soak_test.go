@@ -48,3 +48,26 @@ func TestJudge(t *testing.T) {
 		}
 	}
 }
+
+func TestClassifyUnanswered(t *testing.T) {
+	tests := []struct {
+		name       string
+		unanswered map[string]unansweredStep
+		recorded   map[string]int
+		lost, ran  int
+	}{
+		{"not run", map[string]unansweredStep{"a": {acked: 3}}, map[string]int{"a": 3}, 0, 0},
+		{"run though sent only on the draining connection", map[string]unansweredStep{"a": {acked: 3}}, map[string]int{"a": 4}, 1, 0},
+		{"re-sent after a resume, run from the first send", map[string]unansweredStep{"a": {acked: 3, resent: true}}, map[string]int{"a": 4}, 0, 1},
+		{"re-sent and not run", map[string]unansweredStep{"a": {acked: 3, resent: true}}, map[string]int{"a": 3}, 0, 0},
+		{"episode not recorded", map[string]unansweredStep{"a": {acked: 3}}, map[string]int{}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lost, ran := classifyUnanswered(tt.unanswered, tt.recorded)
+			if lost != tt.lost || ran != tt.ran {
+				t.Fatalf("classifyUnanswered = %d lost, %d re-sent run; want %d, %d", lost, ran, tt.lost, tt.ran)
+			}
+		})
+	}
+}

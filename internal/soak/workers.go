@@ -25,10 +25,18 @@ type runState struct {
 	stopping atomic.Bool // set once the SIGTERM is on its way: errors are expected from then on
 
 	mu             sync.Mutex
-	finished       map[string]bool // episodes whose final reply a worker received
-	unanswered     map[string]int  // episodes with a step unanswered at the 1001 close → turns acknowledged
-	hostileSlowest atomic.Int64    // nanoseconds
-	sandboxUp      atomic.Bool     // a code_execution call ran
+	finished       map[string]bool           // episodes whose final reply a worker received
+	unanswered     map[string]unansweredStep // episodes with a step unanswered at the 1001 close
+	hostileSlowest atomic.Int64              // nanoseconds
+	sandboxUp      atomic.Bool               // a code_execution call ran
+}
+
+// unansweredStep is a step the 1001 close left unanswered: the turns its
+// episode had acknowledged, and whether the step was re-sent after a resume
+// (its first send went out on a connection that dropped).
+type unansweredStep struct {
+	acked  int
+	resent bool
 }
 
 // unexpected counts an error that a healthy server never causes.
@@ -260,6 +268,7 @@ func firstLine(s string) string {
 // right after sending, then either resumes (re-sending the step with its
 // turn) or abandons the episode (returns a nil client).
 func (r *runState) step(ctx context.Context, rng *rand.Rand, c *client, params map[string]any) (map[string]any, *client, error) {
+	resent := false
 	c.next++
 	if err := c.send("step", params); err != nil {
 		return nil, c, err
@@ -281,6 +290,7 @@ func (r *runState) step(ctx context.Context, rng *rand.Rand, c *client, params m
 		}
 		atomic.AddInt64(&r.rep.Resumes, 1)
 		c = nc
+		resent = true
 		c.next++
 		if err := c.send("step", params); err != nil {
 			return nil, c, err
@@ -291,7 +301,7 @@ func (r *runState) step(ctx context.Context, rng *rand.Rand, c *client, params m
 		if websocket.IsCloseError(err, websocket.CloseGoingAway) {
 			// The server drained without answering: it promises the step never ran.
 			r.mu.Lock()
-			r.unanswered[params["episode"].(string)] = params["turn"].(int) - 1
+			r.unanswered[params["episode"].(string)] = unansweredStep{acked: params["turn"].(int) - 1, resent: resent}
 			r.mu.Unlock()
 		}
 		return nil, c, err
