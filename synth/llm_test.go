@@ -89,7 +89,14 @@ func TestLLMGeneratorEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	calc, _ := reg.Get(tCalc)
-	toolset := append([]*toolexec.Tool{calc}, SampleToolset(reg, "financial", 20, rand.New(rand.NewPCG(1, 1)))...)
+	// The calculator is the tool the model calls; the distractors are sampled
+	// without it (which pool it falls in depends on the data installed).
+	toolset := []*toolexec.Tool{calc}
+	for _, t := range SampleToolset(reg, "financial", 20, rand.New(rand.NewPCG(1, 1))) {
+		if t.Manifest.Name != calc.Manifest.Name {
+			toolset = append(toolset, t)
+		}
+	}
 	out, err := g.Make(context.Background(), "llm-1", "financial", "packing", toolset, []string{"How many items fit in ...?"})
 	if err != nil {
 		t.Fatal(err)
