@@ -247,7 +247,7 @@ func scanEnvelope(data []byte) (envelope, bool) {
 		return e, false
 	}
 	for range n {
-		key, valueAt, ok := msgpackStr(data, off)
+		key, valueAt, ok := msgpackStrBytes(data, off)
 		if !ok {
 			return e, false
 		}
@@ -255,7 +255,7 @@ func scanEnvelope(data []byte) (envelope, bool) {
 		if err != nil {
 			return e, false
 		}
-		switch key {
+		switch string(key) { // no copy: the compiler compares the bytes
 		case "id":
 			if e.ID, ok = msgpackID(data[valueAt:end]); !ok {
 				return e, false
@@ -295,8 +295,15 @@ func msgpackMapLen(data []byte, off int) (n, next int, ok bool) {
 
 // msgpackStr reads a string (a str format, not bin) at off.
 func msgpackStr(data []byte, off int) (s string, next int, ok bool) {
+	b, next, ok := msgpackStrBytes(data, off)
+	return string(b), next, ok
+}
+
+// msgpackStrBytes reads a string (a str format, not bin) at off, as a slice
+// of data.
+func msgpackStrBytes(data []byte, off int) (b []byte, next int, ok bool) {
 	if off >= len(data) {
-		return "", 0, false
+		return nil, 0, false
 	}
 	c, n, at := data[off], 0, off+1
 	switch {
@@ -309,12 +316,12 @@ func msgpackStr(data []byte, off int) (s string, next int, ok bool) {
 	case c == 0xdb && at+4 <= len(data):
 		n, at = int(binary.BigEndian.Uint32(data[at:])), at+4
 	default:
-		return "", 0, false
+		return nil, 0, false
 	}
 	if n > len(data)-at {
-		return "", 0, false
+		return nil, 0, false
 	}
-	return string(data[at : at+n]), at + n, true
+	return data[at : at+n], at + n, true
 }
 
 // msgpackID reads a request id: nil, an integer that fits int64, or a string.
@@ -361,6 +368,17 @@ func (msgpackCodec) decodeParams(raw []byte, v any) error {
 	if len(raw) == 0 || (len(raw) == 1 && raw[0] == 0xc0) { // absent or nil
 		return nil
 	}
+	if p, ok := v.(*StepParams); ok && *p == (StepParams{}) {
+		if scanned, ok := scanStepParams(raw); ok {
+			*p = scanned
+			return nil
+		}
+	}
+	return decodeParamsReflect(raw, v)
+}
+
+// decodeParamsReflect decodes params with the library's reflective decoder.
+func decodeParamsReflect(raw []byte, v any) error {
 	d := msgpackDecoders.Get().(*msgpack.Decoder)
 	defer msgpackDecoders.Put(d)
 	d.Reset(bytes.NewReader(raw))

@@ -15,8 +15,12 @@ import (
 )
 
 // conn is one websocket connection: one reader goroutine that decodes
-// requests and dispatches them, one writer goroutine that owns all writes,
-// and at most MaxInFlight handler goroutines in between.
+// requests and dispatches them to request workers (at most MaxInFlight
+// requests in flight), and one writer goroutine that writes their replies,
+// coalescing those queued together. When nothing is in flight, the reader
+// runs a step that finishes promptly itself and writes its reply if the
+// writer is idle: requests that arrive one at a time, as a policy's do, cost
+// no hand-off between goroutines.
 type conn struct {
 	srv   *Server
 	eng   *Engine
@@ -30,6 +34,11 @@ type conn struct {
 
 	out        chan []byte
 	writerDone chan struct{}
+	// writeMu is held while frames are written: by the writer goroutine,
+	// and by the reader when it writes the reply of a step it ran itself
+	// (replyNow). writeFailed is set by whichever saw a write fail.
+	writeMu     sync.Mutex
+	writeFailed atomic.Bool
 	// raw is the connection under ws when the server upgraded it (nil
 	// otherwise): the writer coalesces the replies queued together into
 	// one write through it.
@@ -150,25 +159,30 @@ func (c *conn) abort() {
 	c.ws.Close()
 }
 
+// writeFrame writes one frame; the caller holds writeMu.
+func (c *conn) writeFrame(frame []byte) {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
+	if err := c.ws.WriteMessage(c.codec.messageType(), frame); err != nil {
+		c.writeFail(err)
+	}
+}
+
+// writeFail drops a connection whose write failed.
+func (c *conn) writeFail(err error) {
+	if c.writeFailed.Swap(true) {
+		return
+	}
+	c.srv.log.Debug("write failed; dropping connection", "err", err)
+	c.cancel()
+	c.ws.Close() // unblocks the reader
+}
+
 func (c *conn) writeLoop() {
 	defer close(c.writerDone)
 	ticker := time.NewTicker(c.srv.cfg.PingInterval)
 	defer ticker.Stop()
-	failed := false
-	fail := func(err error) {
-		c.srv.log.Debug("write failed; dropping connection", "err", err)
-		failed = true
-		c.cancel()
-		c.ws.Close() // unblocks the reader
-	}
-	write := func(frame []byte) {
-		_ = c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
-		if err := c.ws.WriteMessage(c.codec.messageType(), frame); err != nil {
-			fail(err)
-		}
-	}
 	closeFrame := func() {
-		if failed {
+		if c.writeFailed.Load() {
 			return
 		}
 		code, reason := websocket.CloseNormalClosure, ""
@@ -186,11 +200,13 @@ func (c *conn) writeLoop() {
 				closeFrame()
 				return
 			}
-			if failed {
+			if c.writeFailed.Load() {
 				continue // discard: the peer is gone
 			}
 			if c.raw == nil {
-				write(frame)
+				c.writeMu.Lock()
+				c.writeFrame(frame)
+				c.writeMu.Unlock()
 				continue
 			}
 			// Write this frame and every one already queued behind it in
@@ -203,34 +219,36 @@ func (c *conn) writeLoop() {
 			if len(c.out) == 0 {
 				runtime.Gosched()
 			}
+			c.writeMu.Lock()
 			c.raw.hold()
-			write(frame)
+			c.writeFrame(frame)
 		drain:
-			for !failed && c.raw.buffered() < maxCoalesceBytes {
+			for !c.writeFailed.Load() && c.raw.buffered() < maxCoalesceBytes {
 				select {
 				case next, ok := <-c.out:
 					if !ok {
 						closed = true
 						break drain
 					}
-					write(next)
+					c.writeFrame(next)
 				default:
 					break drain
 				}
 			}
-			if err := c.raw.release(); err != nil && !failed {
-				fail(err)
+			if err := c.raw.release(); err != nil {
+				c.writeFail(err)
 			}
+			c.writeMu.Unlock()
 			if closed {
 				closeFrame()
 				return
 			}
 		case <-ticker.C:
-			if failed {
+			if c.writeFailed.Load() {
 				continue
 			}
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteWait)); err != nil {
-				fail(err)
+				c.writeFail(err)
 			}
 		}
 	}
@@ -245,12 +263,31 @@ func (c *conn) send(frame []byte) {
 }
 
 func (c *conn) reply(r Response) {
+	c.send(c.encodeReply(r))
+}
+
+// replyNow writes a reply from the calling goroutine when nothing is queued
+// for the writer and it is not writing (so the writer need not be woken),
+// and queues it otherwise.
+func (c *conn) replyNow(r Response) {
+	frame := c.encodeReply(r)
+	if len(c.out) == 0 && c.writeMu.TryLock() {
+		if !c.writeFailed.Load() {
+			c.writeFrame(frame)
+		}
+		c.writeMu.Unlock()
+		return
+	}
+	c.send(frame)
+}
+
+func (c *conn) encodeReply(r Response) []byte {
 	frame, err := c.codec.encode(r)
 	if err != nil {
 		c.srv.log.Error("encode reply", "op", r.Op, "id", r.ID.String(), "err", err)
 		frame, _ = c.codec.encode(Response{ID: r.ID, Op: r.Op, Error: errorf(CodeInternal, "reply could not be encoded: %v", err)})
 	}
-	c.send(frame)
+	return frame
 }
 
 func (c *conn) readLoop() {
@@ -289,6 +326,17 @@ func (c *conn) readLoop() {
 		}
 		bad = 0
 		req := c.prepare(env, false)
+		if c.runsOnReader(req) {
+			// Nothing else is in flight and the step finishes promptly:
+			// run it here, saving the hand-off to a worker (one goroutine
+			// wake-up a step when requests arrive one at a time).
+			c.sem <- struct{}{}
+			c.inflight.Add(1)
+			c.replyNow(c.execute(req))
+			<-c.sem
+			c.inflight.Done()
+			continue
+		}
 		select {
 		case c.sem <- struct{}{}:
 		case <-c.ctx.Done():
@@ -301,6 +349,19 @@ func (c *conn) readLoop() {
 			go c.worker(req)
 		}
 	}
+}
+
+// runsOnReader reports whether the reader runs req itself: the connection
+// has no request in flight (so none waits behind this one, and it waits for
+// no earlier request of its episode) and req is a step that finishes
+// promptly (Engine.quickStep). Under load requests overlap and go to
+// workers, which run them in parallel.
+func (c *conn) runsOnReader(req *request) bool {
+	if len(c.sem) != 0 || req.err != nil || req.op != OpStep {
+		return false
+	}
+	p, ok := req.params.(*StepParams)
+	return ok && c.owns(p.Episode) && c.eng.quickStep(p)
 }
 
 // workerIdle is how long a request worker waits for another request before

@@ -381,6 +381,33 @@ func (e *Engine) Step(ctx context.Context, p StepParams) (*StepResult, *Error) {
 	return res, nil
 }
 
+// quickStep reports whether a step will finish promptly on the caller's
+// goroutine: an assistant message whose tool calls (one or more, within the
+// per-turn cap) all name inline tools of an open episode, and that cannot
+// end the episode (ending closes its tool sessions and records it). It is a
+// routing hint: the step itself still checks everything.
+func (e *Engine) quickStep(p *StepParams) bool {
+	if p.Message == nil || p.Text != nil || len(p.Message.ToolCalls) == 0 || len(p.Message.ToolCalls) > e.cfg.MaxToolCallsPerStep {
+		return false
+	}
+	ep, perr := e.lookup(p.Episode)
+	if perr != nil {
+		return false
+	}
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if ep.done || ep.turns+1 >= ep.limits.MaxTurns || ep.toolCalls+len(p.Message.ToolCalls) >= ep.limits.MaxToolCalls ||
+		time.Until(ep.deadline) < time.Second {
+		return false
+	}
+	for _, tc := range p.Message.ToolCalls {
+		if t, ok := ep.tools.byName[tc.Function.Name]; !ok || !t.Inline() {
+			return false
+		}
+	}
+	return true
+}
+
 // finish releases a finished episode's tool state and records its trajectory.
 func (e *Engine) finish(ep *episode) {
 	e.tools.CloseSession(ep.id)

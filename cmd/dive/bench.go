@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,6 +118,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	think := fs.Duration("think", 0, "model time: each episode waits this long (±50%, at random) before each step, as an episode waits for its policy")
 	cpuProfile := fs.String("cpuprofile", "", "write the in-process server's CPU profile (pprof) during the load to this file")
+	traceFile := fs.String("trace", "", "write the in-process server's execution trace (runtime/trace: scheduling, GC, syscalls; go tool trace reads it) during the load to this file")
 	loadProfile := fs.String("load-cpuprofile", "", "write the load generator's CPU profile (pprof) during the load to this file (the child's, when the server runs in this process)")
 	gcPercent := addGCFlag(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -169,7 +171,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	switch {
 	case *url == "":
-		if err := benchInProcess(ctx, &rep, cfg, *nTasks, *echo, *cpuProfile, args, stderr); err != nil {
+		if err := benchInProcess(ctx, &rep, cfg, *nTasks, *echo, serverProfiles{cpu: *cpuProfile, trace: *traceFile}, args, stderr); err != nil {
 			return err
 		}
 	case *againstEcho:
@@ -322,7 +324,60 @@ func (r *benchReport) print(w io.Writer) {
 // benchInProcess serves the bench tasks in this process and runs the load
 // (and then the echo load) as a child `dive bench --url`, so that this
 // process's CPU and RSS are the server's alone.
-func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTasks int, echo bool, cpuProfile string, args []string, stderr io.Writer) error {
+// serverProfiles names the files the in-process server's profiles go to
+// while the load runs ("" for none).
+type serverProfiles struct {
+	cpu   string // pprof CPU profile
+	trace string // runtime/trace execution trace
+}
+
+// start begins the profiles named; stop ends them.
+func (p serverProfiles) start() (stop func(), err error) {
+	var files []*os.File
+	stop = func() {
+		if p.cpu != "" {
+			pprof.StopCPUProfile()
+		}
+		if p.trace != "" {
+			trace.Stop()
+		}
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	create := func(name string) (*os.File, error) {
+		f, err := os.Create(name)
+		if err == nil {
+			files = append(files, f)
+		}
+		return f, err
+	}
+	if p.cpu != "" {
+		f, err := create(p.cpu)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			p.cpu = ""
+			stop()
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
+	if p.trace != "" {
+		f, err := create(p.trace)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			p.trace = ""
+			stop()
+			return nil, fmt.Errorf("execution trace: %w", err)
+		}
+	}
+	return stop, nil
+}
+
+func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTasks int, echo bool, profiles serverProfiles, args []string, stderr io.Writer) error {
 	rep.InProcess, rep.Tasks = true, nTasks
 	var mcpURL string
 	if strings.Contains(rep.Tool, "mcp") {
@@ -338,15 +393,9 @@ func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTa
 	rep.URL = u
 	// The child takes the user's flags, then the server's address and tasks.
 	child := append(append([]string{"bench"}, args...), "--url", u, "--task", strings.Join(ids, ","), "--echo=false", "--json")
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
+	stopProfiles, err := profiles.start()
+	if err != nil {
+		return err
 	}
 	cpu0 := cpuSeconds()
 	var peak float64
@@ -354,9 +403,7 @@ func benchInProcess(ctx context.Context, rep *benchReport, cfg bench.Config, nTa
 	res, loadCPU, err := runBenchChild(ctx, child, stderr, func() {
 		peak, peakOpen = max(peak, procstat.RSSMB(0)), max(peakOpen, engine.OpenEpisodes())
 	})
-	if cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfiles()
 	if err != nil {
 		return fmt.Errorf("load generator: %w", err)
 	}

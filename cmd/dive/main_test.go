@@ -774,11 +774,11 @@ func TestServeExportsTraces(t *testing.T) {
 // happen without errors, latencies and the echo ratio are measured.
 func TestBench(t *testing.T) {
 	dir := t.TempDir()
-	serverProfile, loadProfile := filepath.Join(dir, "server.pprof"), filepath.Join(dir, "load.pprof")
+	serverProfile, loadProfile, serverTrace := filepath.Join(dir, "server.pprof"), filepath.Join(dir, "load.pprof"), filepath.Join(dir, "server.trace")
 	for _, tool := range []string{"builtin", "code", "mcp", "builtin:2,mcp:1"} {
 		args := []string{"bench", "--duration", "1s", "--connections", "2", "--concurrency", "4", "--tool", tool, "--json"}
 		if tool == "builtin" {
-			args = append(args, "--cpuprofile", serverProfile, "--load-cpuprofile", loadProfile)
+			args = append(args, "--cpuprofile", serverProfile, "--load-cpuprofile", loadProfile, "--trace", serverTrace)
 		}
 		stdout, stderr, err := runCLI(t, args...)
 		if err != nil {
@@ -797,8 +797,8 @@ func TestBench(t *testing.T) {
 			t.Fatalf("bench --tool %s report %+v", tool, rep)
 		}
 	}
-	// The server's profile from this process, the load generator's from the child.
-	for _, f := range []string{serverProfile, loadProfile} {
+	// The server's profile and execution trace from this process, the load generator's profile from the child.
+	for _, f := range []string{serverProfile, loadProfile, serverTrace} {
 		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
 			t.Fatalf("profile %s not written: %v", f, err)
 		}
