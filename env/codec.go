@@ -150,6 +150,14 @@ func (jsonCodec) name() string     { return "json" }
 func (jsonCodec) messageType() int { return websocket.TextMessage }
 
 func (jsonCodec) decodeEnvelope(data []byte) (envelope, error) {
+	if e, ok := scanEnvelopeJSON(data); ok {
+		return e, nil
+	}
+	return decodeEnvelopeJSON(data)
+}
+
+// decodeEnvelopeJSON decodes an envelope with encoding/json.
+func decodeEnvelopeJSON(data []byte) (envelope, error) {
 	var e struct {
 		ID     RequestID       `json:"id"`
 		Op     string          `json:"op"`
@@ -166,6 +174,17 @@ func (jsonCodec) decodeParams(raw []byte, v any) error {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil
 	}
+	if p, ok := v.(*StepParams); ok && *p == (StepParams{}) {
+		if scanned, ok := scanStepParamsJSON(raw); ok {
+			*p = scanned
+			return nil
+		}
+	}
+	return decodeParamsJSON(raw, v)
+}
+
+// decodeParamsJSON decodes params with encoding/json, refusing unknown fields.
+func decodeParamsJSON(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
