@@ -177,3 +177,25 @@ func BenchmarkDecodeStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEncodeStepReply measures encoding a typical step reply (one tool
+// message, one call) in each encoding; json-reflect is json.Marshal's
+// encoding of the same reply, for comparison with the hand-written one.
+func BenchmarkEncodeStepReply(b *testing.B) {
+	reply := Response{ID: IntID(12345), Op: OpStep, Result: &StepResult{Episode: "ep-0123abcd-1",
+		Messages: []Message{{Role: "tool", Content: `{"result": 391}`, ToolCallID: "c1", Name: "calculator"}},
+		Info:     StepInfo{Turn: 3, ToolCalls: []CallInfo{{ID: "c1", Name: "calculator", DurationMS: 0.012, OutputBytes: 15}}, ToolCallsTotal: 3, DurationMS: 0.031}}}
+	for _, tc := range []struct {
+		name   string
+		encode func(any) ([]byte, error)
+	}{{"json", jsonCodec{}.encode}, {"json-reflect", json.Marshal}, {"msgpack", msgpackCodec{}.encode}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tc.encode(reply); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

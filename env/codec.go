@@ -210,7 +210,14 @@ func splitBatchAs[R ~[]byte](c codec, raw []byte) ([][]byte, error) {
 	return out, nil
 }
 
-func (jsonCodec) encode(v any) ([]byte, error) { return json.Marshal(v) }
+func (jsonCodec) encode(v any) ([]byte, error) {
+	if r, ok := v.(Response); ok && r.Error == nil {
+		if sr, ok := r.Result.(*StepResult); ok && sr != nil {
+			return encodeStepReplyJSON(r, sr)
+		}
+	}
+	return json.Marshal(v)
+}
 
 // msgpackCodec uses the json struct tags, so one set of types serves both.
 type msgpackCodec struct{}
