@@ -42,6 +42,9 @@ type EngineConfig struct {
 	MaxToolCalls int
 	// MaxToolCallsPerStep caps the calls of one assistant turn; extra calls are refused.
 	MaxToolCallsPerStep int
+	// MaxConsecutiveInvalidToolCalls is the default limit on a model's
+	// invalid tool calls in a row (EpisodeLimits); 0 sets none.
+	MaxConsecutiveInvalidToolCalls int
 	// MaxMessageBytes caps an assistant turn (its content and tool-call
 	// arguments); a longer one is refused with limit_exceeded.
 	MaxMessageBytes int
@@ -258,12 +261,13 @@ func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error
 	if format != FormatOpenAI && format != FormatHermes {
 		return nil, errorf(CodeBadRequest, "unknown tool_call_format %q (openai, hermes)", format)
 	}
-	if o.MaxTurns < 0 || o.MaxToolCalls < 0 || o.DeadlineSeconds < 0 {
-		return nil, errorf(CodeBadRequest, "max_turns, max_tool_calls and deadline_s must not be negative")
+	if o.MaxTurns < 0 || o.MaxToolCalls < 0 || o.DeadlineSeconds < 0 || o.MaxConsecutiveInvalidToolCalls < 0 {
+		return nil, errorf(CodeBadRequest, "max_turns, max_tool_calls, max_consecutive_invalid_tool_calls and deadline_s must not be negative")
 	}
 	limits := EpisodeLimits{MaxTurns: firstPositive(o.MaxTurns, task.MaxTurns, e.cfg.MaxTurns),
-		MaxToolCalls:    firstPositive(o.MaxToolCalls, task.MaxToolCalls, e.cfg.MaxToolCalls),
-		DeadlineSeconds: e.cfg.EpisodeDeadline.Seconds()}
+		MaxToolCalls:                   firstPositive(o.MaxToolCalls, task.MaxToolCalls, e.cfg.MaxToolCalls),
+		DeadlineSeconds:                e.cfg.EpisodeDeadline.Seconds(),
+		MaxConsecutiveInvalidToolCalls: firstPositive(o.MaxConsecutiveInvalidToolCalls, e.cfg.MaxConsecutiveInvalidToolCalls)}
 	if o.DeadlineSeconds > 0 {
 		limits.DeadlineSeconds = o.DeadlineSeconds
 	}
@@ -397,7 +401,8 @@ func (e *Engine) quickStep(p *StepParams) bool {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	if ep.done || ep.turns+1 >= ep.limits.MaxTurns || ep.toolCalls+len(p.Message.ToolCalls) >= ep.limits.MaxToolCalls ||
-		time.Until(ep.deadline) < time.Second {
+		time.Until(ep.deadline) < time.Second ||
+		ep.limits.MaxConsecutiveInvalidToolCalls > 0 && ep.invalidRun+len(p.Message.ToolCalls) >= ep.limits.MaxConsecutiveInvalidToolCalls {
 		return false
 	}
 	for _, tc := range p.Message.ToolCalls {

@@ -36,6 +36,7 @@ type episode struct {
 	turns      int
 	toolCalls  int
 	toolErrors int
+	invalidRun int // the model's invalid tool calls in a row, up to now
 	weights    reward.Weights
 	done       bool
 	reason     string
@@ -303,10 +304,15 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 		}
 		res.Info.ToolCalls = append(res.Info.ToolCalls, info)
 		ep.calls = append(ep.calls, rec)
+		ep.countInvalid(c, r)
 	}
 	if ep.weights.StepToolError != 0 {
 		shaping := -ep.weights.StepToolError * float64(stepErrors)
 		res.Info.Shaping = &shaping
+	}
+	if limit := ep.limits.MaxConsecutiveInvalidToolCalls; limit > 0 && ep.invalidRun >= limit {
+		ep.end(ReasonMaxConsecutiveInvalidToolCalls, nil)
+		return ep.fill(res, start), nil
 	}
 	switch {
 	case overBudget:
@@ -317,6 +323,24 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 		ep.end(ReasonMaxTurns, nil)
 	}
 	return ep.fill(res, start), nil
+}
+
+// countInvalid updates the run of invalid calls with the next call: the
+// model's own mistakes (a call that could not be parsed, an unknown tool,
+// arguments the tool refused) lengthen it, a call that ran ends it, whether
+// or not the tool then failed, and a call a limit refused leaves it be.
+func (ep *episode) countInvalid(c parsedCall, r toolexec.Result) {
+	switch {
+	case c.Err != "":
+		ep.invalidRun++
+	case r.Err == nil:
+		ep.invalidRun = 0
+	case r.Err.Kind == toolexec.ErrUnknownTool || r.Err.Kind == toolexec.ErrInvalidArguments:
+		ep.invalidRun++
+	case r.Err.Kind == toolexec.ErrCallLimit:
+	default:
+		ep.invalidRun = 0
+	}
 }
 
 // messageBytes is the size of an assistant turn: content and call arguments.

@@ -94,6 +94,9 @@ type Limits struct {
 	DefaultMaxTurns          int     `json:"default_max_turns"`
 	DefaultMaxToolCalls      int     `json:"default_max_tool_calls"`
 	DefaultDeadlineSeconds   float64 `json:"default_deadline_s"`
+	// DefaultMaxConsecutiveInvalidToolCalls is the episodes' default limit
+	// on invalid tool calls in a row; 0: none.
+	DefaultMaxConsecutiveInvalidToolCalls int `json:"default_max_consecutive_invalid_tool_calls"`
 }
 
 // HelloParams open a connection; Resume takes over the episodes of an
@@ -171,6 +174,9 @@ type EpisodeOptions struct {
 	Seed            *uint64 `json:"seed,omitempty"`
 	DeadlineSeconds float64 `json:"deadline_s,omitempty"`
 	SystemPrompt    *string `json:"system_prompt,omitempty"`
+	// MaxConsecutiveInvalidToolCalls ends the episode once the model has
+	// made this many invalid tool calls in a row (see EpisodeLimits).
+	MaxConsecutiveInvalidToolCalls int `json:"max_consecutive_invalid_tool_calls,omitempty"`
 }
 
 // ResetParams start an episode on a task given by id or drawn by a sample spec.
@@ -189,6 +195,14 @@ type EpisodeLimits struct {
 	MaxTurns        int     `json:"max_turns"`
 	MaxToolCalls    int     `json:"max_tool_calls"`
 	DeadlineSeconds float64 `json:"deadline_s"`
+	// MaxConsecutiveInvalidToolCalls, when positive, ends the episode
+	// (reason max_consecutive_invalid_tool_calls, reward 0) once that many
+	// of the model's calls in a row, in the order it made them, were
+	// invalid: an unknown tool, arguments that do not parse or that break
+	// the tool's schema, a malformed Hermes block. A call that runs, even
+	// one that fails in the tool, resets the count; a call refused by a
+	// call limit leaves it as it is.
+	MaxConsecutiveInvalidToolCalls int `json:"max_consecutive_invalid_tool_calls,omitempty"`
 }
 
 // ToolSchema is an OpenAI function-tool schema as sent on the wire.
@@ -314,6 +328,10 @@ const (
 	ReasonMaxTurns     = "max_turns"
 	ReasonMaxToolCalls = "max_tool_calls"
 	ReasonDeadline     = "deadline"
+	// ReasonMaxConsecutiveInvalidToolCalls ends an episode whose model made
+	// max_consecutive_invalid_tool_calls invalid calls in a row (unknown
+	// tools, unparseable or schema-violating arguments); reward 0.
+	ReasonMaxConsecutiveInvalidToolCalls = "max_consecutive_invalid_tool_calls"
 	// ReasonAbandoned ends an episode whose connection dropped and was not
 	// resumed within the grace period; its partial trajectory is recorded.
 	ReasonAbandoned = "abandoned"

@@ -88,6 +88,11 @@ func TestQuickStep(t *testing.T) {
 		t.Fatal(perr)
 	}
 	fewCalls := open(EpisodeOptions{MaxToolCalls: 2})
+	oneInvalidLeft := open(EpisodeOptions{MaxConsecutiveInvalidToolCalls: 2})
+	if _, perr := eng.Step(ctx, StepParams{Episode: oneInvalidLeft, Message: callsMessage("nope")}); perr != nil {
+		t.Fatal(perr)
+	}
+	invalidsLeft := open(EpisodeOptions{MaxConsecutiveInvalidToolCalls: 3})
 	ended := open(EpisodeOptions{})
 	if _, perr := eng.Step(ctx, StepParams{Episode: ended, Message: &Message{Role: "assistant", Content: "done"}}); perr != nil {
 		t.Fatal(perr)
@@ -107,6 +112,9 @@ func TestQuickStep(t *testing.T) {
 		{"the last turn (ends the episode)", StepParams{Episode: twoTurns, Message: callsMessage("echo")}, false},
 		{"the call budget spent (ends the episode)", StepParams{Episode: fewCalls, Message: callsMessage("echo", "echo")}, false},
 		{"an ended episode", StepParams{Episode: ended, Message: callsMessage("echo")}, false},
+		{"a call that, if invalid, ends the run of invalid calls' episode", StepParams{Episode: oneInvalidLeft, Message: callsMessage("echo")}, false},
+		{"calls that cannot reach the invalid-call limit", StepParams{Episode: invalidsLeft, Message: callsMessage("echo", "echo")}, true},
+		{"calls that could reach it", StepParams{Episode: invalidsLeft, Message: callsMessage("echo", "echo", "echo")}, false},
 		{"no such episode", StepParams{Episode: "nope", Message: callsMessage("echo")}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

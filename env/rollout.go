@@ -37,6 +37,9 @@ type RolloutParams struct {
 type RolloutLimits struct {
 	MaxTurns     int `json:"max_turns,omitempty"`
 	MaxToolCalls int `json:"max_tool_calls,omitempty"`
+	// MaxConsecutiveInvalidToolCalls ends an episode after that many
+	// invalid tool calls in a row (EpisodeLimits says which are invalid).
+	MaxConsecutiveInvalidToolCalls int `json:"max_consecutive_invalid_tool_calls,omitempty"`
 	// CallTimeoutS bounds one policy call (default 120 s); DeadlineS the
 	// whole rollout (default: the server's episode deadline).
 	CallTimeoutS float64 `json:"call_timeout_s,omitempty"`
@@ -206,7 +209,8 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 	start := time.Now()
 	out := RolloutEpisode{Index: index, Seed: seed, TaskID: taskID}
 	completions := p.Policy.API == PolicyAPICompletions
-	opts := EpisodeOptions{MaxTurns: p.Limits.MaxTurns, MaxToolCalls: p.Limits.MaxToolCalls, Seed: &seed}
+	opts := EpisodeOptions{MaxTurns: p.Limits.MaxTurns, MaxToolCalls: p.Limits.MaxToolCalls,
+		MaxConsecutiveInvalidToolCalls: p.Limits.MaxConsecutiveInvalidToolCalls, Seed: &seed}
 	if completions {
 		opts.ToolCallFormat = FormatHermes // the completion's <tool_call> blocks are the calls
 	}

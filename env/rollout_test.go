@@ -242,20 +242,24 @@ func TestRolloutGroupWithTokens(t *testing.T) {
 // TestRolloutPolicyFailures: an endpoint that errors or stalls ends each
 // episode as a scored failure with the reason, and the group returns; a
 // malformed tool call is the model's mistake, shown to it as a tool error;
-// a server without token ids says so; a re-rendering template is detected.
+// and with max_consecutive_invalid_tool_calls 1 it ends the episode; a
+// server without token ids says so; a re-rendering template is detected.
 func TestRolloutPolicyFailures(t *testing.T) {
 	for _, tc := range []struct {
 		mode, reason, errWant string
+		maxInvalid            int
 	}{
-		{"error", ReasonPolicyError, "HTTP 500: CUDA out of memory"},
-		{"stall", ReasonPolicyError, "did not answer within"},
-		{"malformed", ReasonAnswer, ""},
-		{"notokens", ReasonAnswer, ""},
-		{"rerender", ReasonAnswer, ""},
+		{"error", ReasonPolicyError, "HTTP 500: CUDA out of memory", 0},
+		{"stall", ReasonPolicyError, "did not answer within", 0},
+		{"malformed", ReasonAnswer, "", 0},
+		{"malformed", ReasonMaxConsecutiveInvalidToolCalls, "", 1},
+		{"notokens", ReasonAnswer, "", 0},
+		{"rerender", ReasonAnswer, "", 0},
 	} {
-		t.Run(tc.mode, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s,max_invalid=%d", tc.mode, tc.maxInvalid), func(t *testing.T) {
 			te, _, p := newRollout(t, tc.mode)
 			p.Limits.CallTimeoutS = 0.3
+			p.Limits.MaxConsecutiveInvalidToolCalls = tc.maxInvalid
 			start := time.Now()
 			res, perr := te.engine.Rollout(context.Background(), "c", p, nil)
 			if perr != nil {
@@ -277,6 +281,9 @@ func TestRolloutPolicyFailures(t *testing.T) {
 					toolMsg := ep.Messages[3]
 					if toolMsg.Role != "tool" || !strings.Contains(string(toolMsg.Content), "invalid_arguments") {
 						t.Fatalf("the malformed call's result: %+v", toolMsg)
+					}
+					if wantTurns := 2 - tc.maxInvalid; ep.Turns != wantTurns || ep.Reward.Score != 0 && tc.maxInvalid > 0 || res.Failed != 0 {
+						t.Fatalf("turns %d (want %d), score %v, failed %d", ep.Turns, wantTurns, ep.Reward.Score, res.Failed)
 					}
 				case "notokens":
 					if ep.Tokens == nil || !strings.Contains(ep.Tokens.Missing, "no token ids") || ep.Tokens.IDs != nil {

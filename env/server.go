@@ -217,7 +217,8 @@ func (s *Server) Limits() Limits {
 	return Limits{MaxFrameBytes: s.cfg.MaxFrameBytes, MaxEpisodesPerConnection: s.cfg.MaxEpisodesPerConnection,
 		MaxInFlight: s.cfg.MaxInFlight, MaxBatch: s.cfg.MaxBatch, MaxToolCallsPerStep: ec.MaxToolCallsPerStep,
 		MaxMessageBytes: ec.MaxMessageBytes, MaxConnectionsPerClient: s.cfg.MaxConnectionsPerClient,
-		DefaultMaxTurns: ec.MaxTurns, DefaultMaxToolCalls: ec.MaxToolCalls, DefaultDeadlineSeconds: ec.EpisodeDeadline.Seconds()}
+		DefaultMaxTurns: ec.MaxTurns, DefaultMaxToolCalls: ec.MaxToolCalls, DefaultDeadlineSeconds: ec.EpisodeDeadline.Seconds(),
+		DefaultMaxConsecutiveInvalidToolCalls: ec.MaxConsecutiveInvalidToolCalls}
 }
 
 // Handler returns the HTTP handler: the websocket endpoint, /healthz and /.

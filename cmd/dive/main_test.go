@@ -65,7 +65,8 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Fatalf("help: %q %v", out, err)
 	}
 	var ue *usageError
-	for _, args := range [][]string{{}, {"frobnicate"}, {"tasks"}, {"tools", "juggle"}, {"tasks", "show"}, {"serve", "extra"}} {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"tasks"}, {"tools", "juggle"}, {"tasks", "show"}, {"serve", "extra"},
+		{"serve", "--max-consecutive-invalid-tool-calls", "-1"}} {
 		if _, _, err := runCLI(t, args...); !errors.As(err, &ue) {
 			t.Errorf("%v: %v, want a usage error", args, err)
 		}
@@ -357,7 +358,7 @@ func startServe(t *testing.T, args ...string) (string, func()) {
 }
 
 func TestServe(t *testing.T) {
-	addr, stop := startServe(t)
+	addr, stop := startServe(t, "--max-consecutive-invalid-tool-calls", "3")
 	resp, err := http.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -378,6 +379,9 @@ func TestServe(t *testing.T) {
 	var reply map[string]any
 	if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
 		t.Fatalf("reset: %v %v", reply, err)
+	}
+	if limits := reply["result"].(map[string]any)["limits"].(map[string]any); limits["max_consecutive_invalid_tool_calls"] != 3.0 {
+		t.Fatalf("reset limits %v: --max-consecutive-invalid-tool-calls 3 not in force", limits)
 	}
 	// Prometheus metrics, in the text exposition format.
 	resp, err = http.Get("http://" + addr + "/metrics")

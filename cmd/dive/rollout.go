@@ -40,6 +40,7 @@ func rolloutCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	seed := fs.Int64("seed", -1, "group seed (-1: drawn and reported)")
 	maxTurns := fs.Int("max-turns", 0, "assistant turns per episode (0: the task's or server's)")
 	maxToolCalls := fs.Int("max-tool-calls", 0, "tool calls per episode (0: the task's or server's)")
+	maxInvalidCalls := fs.Int("max-consecutive-invalid-tool-calls", 0, "end an episode after this many invalid tool calls in a row (0: the server's)")
 	callTimeout := fs.Duration("call-timeout", 120*time.Second, "one policy call")
 	deadline := fs.Duration("deadline", 0, "the whole group (0: the server's episode deadline)")
 	out := fs.String("out", "", "episodes as JSON lines (default: stdout)")
@@ -59,6 +60,8 @@ func rolloutCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usagef("rollout needs --policy-url and --model")
 	case picks != 1:
 		return usagef("rollout needs one of --task, --split or --sample-domain")
+	case *maxInvalidCalls < 0:
+		return usagef("--max-consecutive-invalid-tool-calls must not be negative")
 	case *n < 1 || *n > env.MaxRolloutGroup:
 		return usagef("--n must be 1 to %d", env.MaxRolloutGroup)
 	case *server != "" && (len(files) > 0 || *split != ""):
@@ -67,7 +70,7 @@ func rolloutCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	p := env.RolloutParams{N: *n, Stream: true,
 		Policy: env.PolicySpec{BaseURL: *policyURL, Model: *model, APIKey: os.Getenv("DIVE_POLICY_API_KEY"), API: *api, Template: *template,
 			MaxTokens: *maxTokens, Stream: *streamCalls, Tokens: *tokens, Retries: *retries},
-		Limits: env.RolloutLimits{MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, CallTimeoutS: callTimeout.Seconds(), DeadlineS: deadline.Seconds()}}
+		Limits: env.RolloutLimits{MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxConsecutiveInvalidToolCalls: *maxInvalidCalls, CallTimeoutS: callTimeout.Seconds(), DeadlineS: deadline.Seconds()}}
 	if *temperature >= 0 {
 		p.Policy.Temperature = temperature
 	}

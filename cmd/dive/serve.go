@@ -36,6 +36,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxTurns := fs.Int("max-turns", 16, "default assistant turns per episode")
 	maxToolCalls := fs.Int("max-tool-calls", 64, "default tool calls per episode")
 	maxCallsPerStep := fs.Int("max-tool-calls-per-step", 16, "tool calls run per assistant turn")
+	maxInvalidCalls := fs.Int("max-consecutive-invalid-tool-calls", 0, "default: end an episode after this many invalid tool calls in a row (unknown tool, bad arguments; 0: never)")
 	deadline := fs.Duration("episode-deadline", 30*time.Minute, "default wall-clock budget of an episode")
 	callTimeout := fs.Duration("call-timeout", 30*time.Second, "deadline of one tool call")
 	maxInFlight := fs.Int("max-in-flight", 256, "requests handled at once per connection")
@@ -85,6 +86,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rewardWeights, err := reward.ParseWeights(*weights)
 	if err != nil {
 		return usagef("--reward-weights: %v", err)
+	}
+	if *maxInvalidCalls < 0 {
+		return usagef("--max-consecutive-invalid-tool-calls must not be negative")
 	}
 
 	shutdownTracing, tracing, err := telemetry.Setup(ctx, "dive", version.String())
@@ -185,7 +189,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engine, err := env.NewEngine(env.EngineConfig{
 		MaxTurns: *maxTurns, MaxToolCalls: *maxToolCalls, MaxToolCallsPerStep: *maxCallsPerStep, Weights: rewardWeights,
-		MaxMessageBytes: *maxMessage, TracerProvider: tracerProvider, MeterProvider: meterProvider,
+		MaxConsecutiveInvalidToolCalls: *maxInvalidCalls,
+		MaxMessageBytes:                *maxMessage, TracerProvider: tracerProvider, MeterProvider: meterProvider,
 		EpisodeDeadline: *deadline, ToolCallFormat: *format,
 		MaxRolloutEpisodes: *maxRollout, MaxRolloutEpisodesPerClient: *maxRolloutPerClient, MaxPolicyCalls: *maxPolicyCalls,
 	}, set, reg, scorers, rec, log)

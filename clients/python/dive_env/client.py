@@ -443,8 +443,8 @@ class AsyncClient:
                     traceparent: Optional[str] = None, **options) -> Episode:
         """Starts an episode on a task (by id, or drawn by ``sample``).
 
-        ``options``: max_turns, max_tool_calls, deadline_s, tool_call_format
-        ("openai" or "hermes"), seed, system_prompt. ``traceparent``: W3C trace
+        ``options``: max_turns, max_tool_calls, max_consecutive_invalid_tool_calls,
+        deadline_s, tool_call_format ("openai" or "hermes"), seed, system_prompt. ``traceparent``: W3C trace
         context (e.g. from your OpenTelemetry span) that the episode's server-side
         spans join.
         """
@@ -558,7 +558,8 @@ class AsyncClient:
         """Runs a GRPO group of n episodes of one task on the server against a policy endpoint
         (rollout mode, docs/protocol.md): policy is {"base_url", "model", "api_key", "temperature",
         "top_p", "max_tokens", "tokens", "stream", "api", "template", "retries", "extra"}; limits
-        {"max_turns", "max_tool_calls", "call_timeout_s", "deadline_s"}. With on_episode each episode
+        {"max_turns", "max_tool_calls", "max_consecutive_invalid_tool_calls", "call_timeout_s",
+        "deadline_s"}. With on_episode each episode
         (a dict: messages, reward, reason, tokens, ...) is handed over as it ends and the result is
         the summary; without it the result carries "episodes" in index order. A full server raises
         errors.Capacity (its retry_after_ms says when to try again). Waits as long as the rollout's

@@ -30,6 +30,14 @@ def test_gym_env(server):
     env.reset(options={"max_turns": 1})
     _, reward, terminated, truncated, info = env.step(call)
     assert truncated and not terminated and reward == 0.0 and info["reason"] == "max_turns"
+    # Invalid calls in a row end the episode as a failure of the model's own: terminated.
+    env.reset(options={"max_consecutive_invalid_tool_calls": 2})
+    bad = {"role": "assistant", "content": "", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "no_such_tool", "arguments": "{}"}}]}
+    _, _, terminated, truncated, info = env.step(bad)
+    assert not terminated and not truncated
+    _, reward, terminated, truncated, info = env.step(bad)
+    assert terminated and not truncated and reward == 0.0 and info["reason"] == "max_consecutive_invalid_tool_calls"
     env.close()
 
 

@@ -15,6 +15,9 @@ from typing import Optional
 from ..sync import Client
 from . import close_quietly, shared_client
 
+# Budgets that cut an episode short truncate it; an answer, or the model's
+# invalid tool calls in a row (max_consecutive_invalid_tool_calls, a failure
+# of its own), terminate it.
 _TRUNCATING = {"max_turns", "max_tool_calls", "deadline", "abandoned"}
 
 
