@@ -2,6 +2,7 @@ package env
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -147,6 +148,13 @@ func (ep *episode) assistantTurn(p StepParams) (Message, []parsedCall, *Error) {
 	// Give every call an id, unique in the episode, and record it OpenAI-style.
 	msg.ToolCalls = msg.ToolCalls[:0:0]
 	for i := range calls {
+		if calls[i].IsXML {
+			var schema json.RawMessage
+			if tool, ok := ep.tools.byName[calls[i].Name]; ok {
+				schema = tool.Manifest.Parameters
+			}
+			calls[i].Arguments = xmlArguments(calls[i].XML, schema)
+		}
 		if calls[i].ID == "" {
 			calls[i].ID = fmt.Sprintf("call_%d_%d", ep.turns+1, i)
 		}

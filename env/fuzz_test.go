@@ -2,6 +2,7 @@ package env
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,8 @@ func FuzzParseHermes(f *testing.F) {
 		"x<tool_call>{\"name\": \"f\", \"arguments\": \"{\\\"a\\\": 1}\"}</tool_call>y<tool_call>{bad</tool_call>",
 		"<tool_call>{\"name\": \"f\"",
 		"<tool_call></tool_call><tool_call>",
+		"<tool_call>\n<function=f>\n<parameter=a>\n1\n</parameter>\n</function>\n</tool_call>",
+		"<tool_call><function=f><parameter=a>1<parameter=></tool_call>",
 	} {
 		f.Add(s)
 	}
@@ -63,6 +66,47 @@ func FuzzParseHermes(f *testing.F) {
 		opens := strings.Count(text, hermesOpen)
 		if len(calls) > opens || (opens > 0 && len(calls) == 0) {
 			t.Fatalf("%d calls for %d blocks in %q", len(calls), opens, text)
+		}
+	})
+}
+
+// FuzzXMLCall: a call in the XML layout either parses to a name and
+// parameters or is an error; the arguments made of the parameters are a
+// JSON object with each parameter's name once, whatever the values.
+func FuzzXMLCall(f *testing.F) {
+	for _, s := range []string{
+		"<function=f>\n<parameter=i>\n7\n</parameter>\n<parameter=o>\n{\"k\": 1}\n</parameter>\n</function>",
+		"<function=f><parameter=n>1e400</parameter><parameter=b>TRUE</parameter><parameter=a>[1,</parameter>",
+		"<function=f><parameter=s>\"quoted\"</parameter><parameter=ni>NULL</parameter>",
+		"<function=f><parameter=i>9223372036854775808</parameter><parameter=i>-0.0</parameter>",
+	} {
+		f.Add(s)
+	}
+	schema := json.RawMessage(`{"type": "object", "properties": {"s": {"type": "string"}, "i": {"type": "integer"},
+		"n": {"type": "number"}, "b": {"type": "boolean"}, "o": {"type": "object"}, "a": {"type": "array"},
+		"ni": {"type": ["integer", "null"]}, "e": {"enum": [1, "x", null, true]}}}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		if !isXMLCall(body) {
+			return
+		}
+		name, params, err := parseXMLCall(body)
+		if err != nil {
+			return
+		}
+		if name == "" {
+			t.Fatalf("a call without a name from %q", body)
+		}
+		args := xmlArguments(params, schema)
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(args), &obj); err != nil {
+			t.Fatalf("arguments %q from %q are not a JSON object: %v", args, body, err)
+		}
+		names := map[string]bool{}
+		for _, p := range params {
+			names[p.Name] = true
+		}
+		if len(obj) != len(names) {
+			t.Fatalf("arguments %q have %d keys for parameters %q", args, len(obj), params)
 		}
 	})
 }

@@ -138,6 +138,11 @@ type parsedCall struct {
 	Name      string
 	Arguments string
 	Err       string
+	// XML holds the parameters of a call written in the XML layout
+	// (xmlcall.go), to be typed by the tool's schema; Arguments is then
+	// empty until the episode fills it in.
+	XML   []xmlParam
+	IsXML bool
 }
 
 const (
@@ -146,7 +151,9 @@ const (
 )
 
 // parseHermes splits Qwen/Hermes-style text into its plain content and the
-// calls in its <tool_call>{"name": ..., "arguments": ...}</tool_call> blocks.
+// calls in its <tool_call>{"name": ..., "arguments": ...}</tool_call> blocks,
+// or in the XML layout of Qwen3-Coder and Qwen3.5
+// (<tool_call><function=NAME><parameter=KEY>VALUE</parameter></function></tool_call>).
 // A block that is not valid JSON, or is not closed, becomes a call with Err.
 func parseHermes(text string) (content string, calls []parsedCall) {
 	var plain strings.Builder
@@ -170,6 +177,14 @@ func parseHermes(text string) (content string, calls []parsedCall) {
 		if j < 0 {
 			call.Err = "the <tool_call> block is not closed with </tool_call>"
 			call.Arguments = strings.TrimSpace(body)
+		} else if isXMLCall(body) {
+			name, params, err := parseXMLCall(body)
+			if err != nil {
+				call.Err = "the <tool_call> block's <function=...> call is malformed: " + err.Error()
+				call.Arguments = strings.TrimSpace(body)
+			} else {
+				call.Name, call.XML, call.IsXML = name, params, true
+			}
 		} else {
 			var raw struct {
 				Name      string          `json:"name"`
