@@ -604,7 +604,7 @@ func (c *conn) handle(r *request) (any, *Error) {
 
 func (c *conn) hello(p *HelloParams) (*HelloResult, *Error) {
 	res := &HelloResult{Server: "dive", Version: c.srv.cfg.Version, Protocol: ProtocolVersion, Encoding: c.codec.name(),
-		Limits: c.srv.Limits(), ToolCallFormats: []string{FormatOpenAI, FormatHermes},
+		Limits: c.srv.Limits(), ToolCallFormats: toolCallFormats,
 		Tasks: c.eng.Tasks().Len(), Tools: c.eng.Tools().Len(), Scorers: c.eng.Scorers().Names(),
 		ResumeGraceSeconds: max(c.srv.cfg.ResumeGrace, 0).Seconds()}
 	if p.Resume != "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -144,8 +145,8 @@ type Engine struct {
 // report problems in detail.
 func NewEngine(cfg EngineConfig, set *tasks.Set, tools *toolexec.Registry, scorers *reward.Registry, recorder *Recorder, log *slog.Logger) (*Engine, error) {
 	cfg.fillDefaults()
-	if cfg.ToolCallFormat != FormatOpenAI && cfg.ToolCallFormat != FormatHermes {
-		return nil, fmt.Errorf("unknown tool-call format %q (openai, hermes)", cfg.ToolCallFormat)
+	if !slices.Contains(toolCallFormats, cfg.ToolCallFormat) {
+		return nil, fmt.Errorf("unknown tool-call format %q (%s)", cfg.ToolCallFormat, strings.Join(toolCallFormats, ", "))
 	}
 	if log == nil {
 		log = slog.Default()
@@ -258,8 +259,8 @@ func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error
 	if format == "" {
 		format = e.cfg.ToolCallFormat
 	}
-	if format != FormatOpenAI && format != FormatHermes {
-		return nil, errorf(CodeBadRequest, "unknown tool_call_format %q (openai, hermes)", format)
+	if !slices.Contains(toolCallFormats, format) {
+		return nil, errorf(CodeBadRequest, "unknown tool_call_format %q (%s)", format, strings.Join(toolCallFormats, ", "))
 	}
 	if o.MaxTurns < 0 || o.MaxToolCalls < 0 || o.DeadlineSeconds < 0 || o.MaxConsecutiveInvalidToolCalls < 0 {
 		return nil, errorf(CodeBadRequest, "max_turns, max_tool_calls, max_consecutive_invalid_tool_calls and deadline_s must not be negative")

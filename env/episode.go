@@ -138,7 +138,7 @@ func (ep *episode) assistantTurn(p StepParams) (Message, []parsedCall, *Error) {
 			}
 			calls = append(calls, parsedCall{ID: tc.ID, Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)})
 		}
-	} else if ep.format == FormatHermes {
+	} else if parsesToolCallTags(ep.format) {
 		var content string
 		content, calls = parseHermes(string(msg.Content))
 		if len(calls) > 0 {

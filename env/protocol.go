@@ -17,15 +17,28 @@ import (
 
 // Protocol names and websocket subprotocols.
 const (
-	ProtocolVersion     = "dive.v1"
-	SubprotocolJSON     = "dive.v1.json"
-	SubprotocolMsgpack  = "dive.v1.msgpack"
-	EndpointPath        = "/v1/env"
-	FormatOpenAI        = "openai"
-	FormatHermes        = "hermes"
+	ProtocolVersion    = "dive.v1"
+	SubprotocolJSON    = "dive.v1.json"
+	SubprotocolMsgpack = "dive.v1.msgpack"
+	EndpointPath       = "/v1/env"
+	FormatOpenAI       = "openai"
+	FormatHermes       = "hermes"
+	// FormatQwen3Coder is vLLM's name for the XML layout of Qwen3-Coder and
+	// Qwen3.5 inside <tool_call> blocks; it reads text as FormatHermes
+	// does, which takes both layouts.
+	FormatQwen3Coder    = "qwen3_coder"
 	closeCodeGoingAway  = 1001
 	closeReasonShutdown = "server shutting down; retry elsewhere"
 )
+
+// toolCallFormats are the tool-call formats a step's text may be read in.
+var toolCallFormats = []string{FormatOpenAI, FormatHermes, FormatQwen3Coder}
+
+// parsesToolCallTags reports whether a format takes a step's text apart
+// into <tool_call> blocks.
+func parsesToolCallTags(format string) bool {
+	return format == FormatHermes || format == FormatQwen3Coder
+}
 
 // Operation names.
 const (

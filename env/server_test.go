@@ -55,7 +55,7 @@ func TestEndToEnd(t *testing.T) {
 			if limits["max_in_flight"].(float64) <= 0 || limits["max_frame_bytes"].(float64) <= 0 {
 				t.Fatalf("hello limits = %v", limits)
 			}
-			if fmt.Sprint(hello["tool_call_formats"]) != "[openai hermes]" {
+			if fmt.Sprint(hello["tool_call_formats"]) != "[openai hermes qwen3_coder]" {
 				t.Fatalf("formats = %v", hello["tool_call_formats"])
 			}
 

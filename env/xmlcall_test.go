@@ -107,7 +107,20 @@ func TestXMLArguments(t *testing.T) {
 func TestXMLToolCallStep(t *testing.T) {
 	te := newTestEnv(t, nil, nil)
 	c := dial(t, te.url, SubprotocolJSON)
-	ep := c.result(OpReset, map[string]any{"task_id": "dive-default-translate-1", "options": map[string]any{"tool_call_format": "hermes"}})["episode"]
+	for _, format := range []string{FormatHermes, FormatQwen3Coder} {
+		t.Run(format, func(t *testing.T) { xmlToolCallStep(t, c, format) })
+	}
+	if code := errorCode(c.call(OpReset, map[string]any{"task_id": "dive-default-translate-1", "options": map[string]any{"tool_call_format": "qwen3_xml"}})); code != CodeBadRequest {
+		t.Fatalf("an unknown format: %q", code)
+	}
+}
+
+func xmlToolCallStep(t *testing.T, c *client, format string) {
+	reset := c.result(OpReset, map[string]any{"task_id": "dive-default-translate-1", "options": map[string]any{"tool_call_format": format}})
+	if reset["tool_call_format"] != format {
+		t.Fatalf("reset's format %v, want %s", reset["tool_call_format"], format)
+	}
+	ep := reset["episode"]
 	text := "<think>\nTranslate it, stopping at the stop codon.\n</think>\n\n<tool_call>\n<function=bio_seq_translate>\n" +
 		"<parameter=sequence>\nATGGCCTAAGGG\n</parameter>\n<parameter=to_stop>\ntrue\n</parameter>\n<parameter=table>\n11\n</parameter>\n</function>\n</tool_call>" +
 		"<tool_call>\n<function=bio_seq_translate>\n<parameter=sequence>ATG\n</function>\n</tool_call>" +

@@ -32,7 +32,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&taskFiles, "tasks", "task file (JSON array or JSONL; repeatable); default: the embedded task set")
 	fs.Var(&manifests, "manifests", "extra tool manifest file or directory (listed, not executable; repeatable)")
 	trajectories := fs.String("trajectories", "", "append every finished episode to this JSONL file")
-	format := fs.String("format", env.FormatOpenAI, "default tool-call format: openai or hermes")
+	format := fs.String("format", env.FormatOpenAI, "default tool-call format: openai, hermes or qwen3_coder (hermes and qwen3_coder both read <tool_call> blocks in JSON or XML)")
 	maxTurns := fs.Int("max-turns", 16, "default assistant turns per episode")
 	maxToolCalls := fs.Int("max-tool-calls", 64, "default tool calls per episode")
 	maxCallsPerStep := fs.Int("max-tool-calls-per-step", 16, "tool calls run per assistant turn")

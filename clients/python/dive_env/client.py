@@ -444,9 +444,9 @@ class AsyncClient:
         """Starts an episode on a task (by id, or drawn by ``sample``).
 
         ``options``: max_turns, max_tool_calls, max_consecutive_invalid_tool_calls,
-        deadline_s, tool_call_format ("openai" or "hermes"), seed, system_prompt. ``traceparent``: W3C trace
-        context (e.g. from your OpenTelemetry span) that the episode's server-side
-        spans join.
+        deadline_s, tool_call_format ("openai", "hermes" or "qwen3_coder"), seed,
+        system_prompt. ``traceparent``: W3C trace context (e.g. from your
+        OpenTelemetry span) that the episode's server-side spans join.
         """
         params = _reset_params(task_id, sample, options)
         if traceparent:
