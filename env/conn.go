@@ -438,6 +438,8 @@ func (c *conn) prepare(env envelope, inBatch bool) *request {
 		p = &EpisodeParams{}
 	case OpScore:
 		p = &ScoreParams{}
+	case OpToolsets:
+		p = &ToolsetsParams{}
 	case OpRollout:
 		p = &RolloutParams{}
 	case OpBatch:
@@ -450,7 +452,7 @@ func (c *conn) prepare(env envelope, inBatch bool) *request {
 		r.err = errorf(CodeBadRequest, "request has no op")
 		return r
 	default:
-		r.err = errorf(CodeUnknownOp, "unknown op %q (hello, tasks.list, tasks.sample, reset, step, state, close, score, rollout, batch)", env.Op)
+		r.err = errorf(CodeUnknownOp, "unknown op %q (hello, tasks.list, tasks.sample, reset, step, state, close, score, toolsets.get, rollout, batch)", env.Op)
 		return r
 	}
 	if err := c.codec.decodeParams(env.Params, p); err != nil {
@@ -571,6 +573,8 @@ func (c *conn) handle(r *request) (any, *Error) {
 		return c.reset(p)
 	case *ScoreParams:
 		return c.eng.Score(c.workCtx(), *p)
+	case *ToolsetsParams:
+		return c.eng.Toolsets(*p)
 	case *RolloutParams:
 		var emit func(*RolloutEpisode)
 		if p.Stream {

@@ -3,6 +3,7 @@ package env
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -132,6 +133,10 @@ type Engine struct {
 	episodes map[string]*episode
 
 	toolsets sync.Map // task id → *toolset
+	// toolsetIDs maps a toolset id to its toolset; every task's is in it
+	// once allToolsets has run.
+	toolsetIDs  sync.Map
+	allToolsets sync.Once
 
 	rollouts *admission     // rollout episodes running, overall and per client
 	policies *policyClients // policy endpoints' clients and calls in flight
@@ -202,9 +207,21 @@ func (e *Engine) OpenEpisodes() int {
 
 // toolset is a task's tools, by the name the model calls, with their schemas.
 type toolset struct {
+	id      string // a hash of schemas: toolsetID
 	byName  map[string]*toolexec.Tool
 	schemas []ToolSchema
 	names   []string
+}
+
+// toolsetID is the content id of a toolset's schemas: 16 hex digits of the
+// SHA-256 of their JSON (map keys sorted, so equal schemas, equal bytes).
+func toolsetID(schemas []ToolSchema) (string, error) {
+	b, err := json.Marshal(schemas)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8]), nil
 }
 
 func (e *Engine) toolsetFor(t *tasks.Task) (*toolset, error) {
@@ -230,8 +247,52 @@ func (e *Engine) toolsetFor(t *tasks.Task) (*toolset, error) {
 		ts.schemas = append(ts.schemas, ToolSchema{Type: "function",
 			Function: ToolFunction{Name: name, Description: tool.Manifest.Description, Parameters: params}})
 	}
+	id, err := toolsetID(ts.schemas)
+	if err != nil {
+		return nil, fmt.Errorf("task %s: toolset id: %w", t.ID, err)
+	}
+	ts.id = id
 	actual, _ := e.toolsets.LoadOrStore(t.ID, ts)
+	e.toolsetIDs.LoadOrStore(id, actual)
 	return actual.(*toolset), nil
+}
+
+// Toolsets answers toolsets.get.
+func (e *Engine) Toolsets(p ToolsetsParams) (*ToolsetsResult, *Error) {
+	switch n := len(p.TaskIDs) + len(p.IDs); {
+	case n == 0:
+		return nil, errorf(CodeBadRequest, "toolsets.get needs task_ids or ids")
+	case n > MaxToolsetsRequest:
+		return nil, errorf(CodeLimit, "toolsets.get asks for %d task and toolset ids; the limit is %d", n, MaxToolsetsRequest)
+	}
+	res := &ToolsetsResult{Tasks: make(map[string]string, len(p.TaskIDs)), Toolsets: map[string][]ToolSchema{}}
+	for _, id := range p.TaskIDs {
+		task, ok := e.tasks.Get(id)
+		if !ok {
+			return nil, errorf(CodeUnknownTask, "no task %q", id)
+		}
+		ts, err := e.toolsetFor(task)
+		if err != nil {
+			return nil, errorf(CodeInternal, "%v", err)
+		}
+		res.Tasks[id] = ts.id
+		res.Toolsets[ts.id] = ts.schemas
+	}
+	if len(p.IDs) > 0 {
+		e.allToolsets.Do(func() {
+			for _, task := range e.tasks.All() {
+				_, _ = e.toolsetFor(task) // a task whose tools do not resolve has no toolset to find
+			}
+		})
+	}
+	for _, id := range p.IDs {
+		ts, ok := e.toolsetIDs.Load(id)
+		if !ok {
+			return nil, errorf(CodeBadRequest, "no toolset %q: no task of this server has it", id)
+		}
+		res.Toolsets[id] = ts.(*toolset).schemas
+	}
+	return res, nil
 }
 
 func (e *Engine) newEpisodeID() string {
@@ -303,7 +364,7 @@ func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error
 	e.episodes[ep.id] = ep
 	e.mu.Unlock()
 	return &ResetResult{Episode: ep.id, TaskID: task.ID, Domain: task.Domain, Messages: append([]Message(nil), msgs...),
-		Tools: ts.schemas, ToolCallFormat: format, Limits: limits, Seed: o.Seed}, nil
+		Tools: ts.schemas, Toolset: ts.id, ToolCallFormat: format, Limits: limits, Seed: o.Seed}, nil
 }
 
 func firstPositive(vals ...int) int {

@@ -47,6 +47,7 @@ var goldenExchanges = []struct {
 		{"id": "r2", "op": "step", "params": {"episode": "ep-00000000-1", "text": "again"}}]}}`},
 	{"error-unknown-op", `{"id": 12, "op": "frobnicate"}`},
 	{"error-bad-frame", `{"id": 13, "op": "reset", "params": `},
+	{"toolsets", `{"id": 14, "op": "toolsets.get", "params": {"task_ids": ["example-1", "example-2"]}}`},
 }
 
 var (

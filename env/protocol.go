@@ -52,6 +52,7 @@ const (
 	OpBatch       = "batch"
 	OpScore       = "score"
 	OpRollout     = "rollout"
+	OpToolsets    = "toolsets.get"
 	// OpRolloutEpisode marks an event of a streamed rollout: one finished
 	// episode, sent under the rollout request's id before its final reply.
 	OpRolloutEpisode = "rollout.episode"
@@ -234,14 +235,38 @@ type ToolFunction struct {
 
 // ResetResult answers reset: the initial conversation and the toolset.
 type ResetResult struct {
-	Episode        string        `json:"episode"`
-	TaskID         string        `json:"task_id"`
-	Domain         string        `json:"domain,omitempty"`
-	Messages       []Message     `json:"messages"`
-	Tools          []ToolSchema  `json:"tools"`
+	Episode  string       `json:"episode"`
+	TaskID   string       `json:"task_id"`
+	Domain   string       `json:"domain,omitempty"`
+	Messages []Message    `json:"messages"`
+	Tools    []ToolSchema `json:"tools"`
+	// Toolset identifies Tools by content (see ToolsetsResult): equal ids,
+	// equal schemas in the same order.
+	Toolset        string        `json:"toolset"`
 	ToolCallFormat string        `json:"tool_call_format"`
 	Limits         EpisodeLimits `json:"limits"`
 	Seed           *uint64       `json:"seed,omitempty"`
+}
+
+// MaxToolsetsRequest bounds the task ids and toolset ids of one
+// toolsets.get.
+const MaxToolsetsRequest = 100_000
+
+// ToolsetsParams ask for the toolsets of tasks, by task id, and for
+// toolsets by id; either list may be empty, not both.
+type ToolsetsParams struct {
+	TaskIDs []string `json:"task_ids,omitempty"`
+	IDs     []string `json:"ids,omitempty"`
+}
+
+// ToolsetsResult answers toolsets.get: each task's toolset id, and the
+// schemas of every toolset named (by a task or asked for), each once. A
+// toolset id is a hash of the schemas' content and order, so a trainer
+// that fixes its tools when it starts (TRL, verl) can build one tool
+// config per distinct toolset and pick it by id.
+type ToolsetsResult struct {
+	Tasks    map[string]string       `json:"tasks"`
+	Toolsets map[string][]ToolSchema `json:"toolsets"`
 }
 
 // StepParams carry the model's assistant turn: an OpenAI-style message, or

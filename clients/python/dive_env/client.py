@@ -543,6 +543,17 @@ class AsyncClient:
         """Scores an answer (or a conversation's last assistant message) to a task, without an episode."""
         return Reward.from_dict((await self.request("score", _score_params(task_id, answer, messages)))["reward"])
 
+    async def toolsets(self, task_ids: Iterable[str] = (), *, ids: Iterable[str] = ()) -> tuple[dict, dict]:
+        """The toolsets of tasks and/or by toolset id, in one request: returns ({task_id: toolset_id},
+        {toolset_id: [OpenAI tool schemas]}), each distinct toolset once. Equal ids, equal tools."""
+        params: dict = {}
+        if task_ids:
+            params["task_ids"] = list(dict.fromkeys(task_ids))
+        if ids:
+            params["ids"] = list(dict.fromkeys(ids))
+        res = await self.request("toolsets.get", params)
+        return res["tasks"], res["toolsets"]
+
     async def score_many(self, items: Iterable[tuple]) -> list[Union[Reward, errors.DiveError]]:
         """Scores many (task_id, answer_or_messages) pairs in one batch frame."""
         reqs = []

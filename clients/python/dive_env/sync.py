@@ -98,6 +98,9 @@ class Client:
     def score(self, task_id: str, answer: Optional[str] = None, *, messages: Optional[list] = None) -> Reward:
         return self._call(self.aio.score(task_id, answer, messages=messages))
 
+    def toolsets(self, task_ids=(), *, ids=()) -> tuple:
+        return self._call(self.aio.toolsets(list(task_ids), ids=list(ids)))
+
     def score_many(self, items) -> list:
         return self._call(self.aio.score_many(list(items)))
 

@@ -140,6 +140,7 @@ class Episode:
     domain: str = ""
     messages: list = field(default_factory=list)
     tools: list = field(default_factory=list)
+    toolset: str = ""  # the tools' content id (toolsets.get)
     tool_call_format: str = "openai"
     limits: dict = field(default_factory=dict)
     seed: Optional[int] = None

@@ -146,6 +146,20 @@ def test_score_without_episode(server):
     run(main())
 
 
+def test_toolsets(server):
+    """toolsets.get: each task's toolset id (the one its reset reports) and each distinct toolset once."""
+    with Client(server.url) as env:
+        by_task, toolsets = env.toolsets(["revcomp-0", "revcomp-1", "arith-0"])
+        assert by_task["revcomp-0"] == by_task["revcomp-1"] != by_task["arith-0"] and len(toolsets) == 2
+        ep = env.reset("arith-0")
+        assert ep.toolset == by_task["arith-0"] and ep.tools == toolsets[ep.toolset]
+        assert env.toolsets(ids=[ep.toolset]) == ({}, {ep.toolset: ep.tools})
+        with pytest.raises(dive_env.UnknownTask):
+            env.toolsets(["missing"])
+        with pytest.raises(dive_env.BadRequest):
+            env.toolsets(ids=["0000000000000000"])
+
+
 def test_sync_client_from_threads(server):
     """The blocking client shared by 8 threads (SkyRL-style thread pools)."""
     with Client(server.url) as env:

@@ -81,13 +81,13 @@ def reward_function(url: str = "", *, client: Optional[Client] = None, task_id_c
 
 
 def toolset(task_ids: Iterable[str], url: str = "", *, client: Optional[Client] = None) -> list:
-    """The union of the tool schemas of tasks, by name, in first-seen order."""
+    """The union of the tool schemas of tasks, by name, in first-seen order (one toolsets.get request)."""
     c = client or shared_client(url)
+    ids = list(dict.fromkeys(task_ids))
+    by_task, toolsets = c.toolsets(ids)
     seen: dict = {}
-    for task_id in dict.fromkeys(task_ids):
-        ep = c.reset(task_id)
-        c.close_episode(ep.episode)
-        for t in ep.tools:
+    for task_id in ids:
+        for t in toolsets[by_task[task_id]]:
             seen.setdefault(t["function"]["name"], t)
     return list(seen.values())
 
