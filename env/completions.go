@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -32,6 +33,16 @@ const (
 // are trained on this layout.
 const TemplateChatMLHermes = "chatml-hermes"
 
+// TemplateChatMLQwen3Coder is ChatML with the tools and calls of
+// Qwen3-Coder and Qwen3.5: each function's parameters listed in XML, calls
+// as <tool_call><function=NAME><parameter=KEY>VALUE</parameter></function>
+// </tool_call>, results as with TemplateChatMLHermes.
+const TemplateChatMLQwen3Coder = "chatml-qwen3-coder"
+
+// Templates are the chat templates of the completions API; the first is
+// the default.
+var Templates = []string{TemplateChatMLHermes, TemplateChatMLQwen3Coder}
+
 const (
 	imStart = "<|im_start|>"
 	imEnd   = "<|im_end|>"
@@ -39,9 +50,10 @@ const (
 
 // renderChatML renders a conversation (system, user, assistant and tool
 // messages) as a ChatML prompt ending with the assistant's generation
-// prompt. Assistant turns are their raw completion text (the parsed tool
-// calls are not re-serialized): what the model wrote is what it sees.
-func renderChatML(msgs []Message, tools []ToolSchema, rawAssistant []string) string {
+// prompt, the tools described as template says. Assistant turns are their
+// raw completion text (the parsed tool calls are not re-serialized): what
+// the model wrote is what it sees.
+func renderChatML(template string, msgs []Message, tools []ToolSchema, rawAssistant []string) string {
 	var b strings.Builder
 	system, rest := "", msgs
 	if len(msgs) > 0 && msgs[0].Role == "system" {
@@ -53,7 +65,11 @@ func renderChatML(msgs []Message, tools []ToolSchema, rawAssistant []string) str
 			if system != "" {
 				b.WriteString("\n\n")
 			}
-			b.WriteString(toolsPreamble(tools))
+			if template == TemplateChatMLQwen3Coder {
+				b.WriteString(xmlToolsPreamble(tools))
+			} else {
+				b.WriteString(toolsPreamble(tools))
+			}
 		}
 		b.WriteString(imEnd + "\n")
 	}
@@ -95,6 +111,77 @@ func toolsPreamble(tools []ToolSchema) string {
 	b.WriteString("\n</tools>\n\nTo call functions, write one JSON object per call, with the function's name and its arguments, each inside <tool_call></tool_call> tags:\n" +
 		"<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>")
 	return b.String()
+}
+
+// xmlToolsPreamble lists the tools with their parameters in XML and says
+// how to call them in the XML layout (xmlcall.go).
+func xmlToolsPreamble(tools []ToolSchema) string {
+	var b strings.Builder
+	b.WriteString("# Tools\n\nThese functions are available:\n\n<tools>")
+	for _, t := range tools {
+		b.WriteString("\n<function>\n<name>" + t.Function.Name + "</name>")
+		if t.Function.Description != "" {
+			b.WriteString("\n<description>" + t.Function.Description + "</description>")
+		}
+		b.WriteString("\n<parameters>")
+		params, _ := t.Function.Parameters.(map[string]any)
+		props, _ := params["properties"].(map[string]any)
+		for _, name := range sortedKeys(props) {
+			prop, _ := props[name].(map[string]any)
+			b.WriteString("\n<parameter>\n<name>" + name + "</name>")
+			if typ, ok := prop["type"]; ok {
+				b.WriteString("\n<type>" + schemaTypeText(typ) + "</type>")
+			}
+			if d, ok := prop["description"].(string); ok && d != "" {
+				b.WriteString("\n<description>" + d + "</description>")
+			}
+			rest := map[string]any{}
+			for k, v := range prop {
+				if k != "type" && k != "description" {
+					rest[k] = v
+				}
+			}
+			if len(rest) > 0 { // enum, bounds, defaults, items: as JSON Schema
+				j, _ := json.Marshal(rest)
+				b.WriteString("\n<schema>" + string(j) + "</schema>")
+			}
+			b.WriteString("\n</parameter>")
+		}
+		if req, ok := params["required"]; ok {
+			j, _ := json.Marshal(req)
+			b.WriteString("\n<required>" + string(j) + "</required>")
+		}
+		b.WriteString("\n</parameters>\n</function>")
+	}
+	b.WriteString("\n</tools>\n\nTo call a function, write the call alone in this layout, one <tool_call> block per call; " +
+		"give object and array values as JSON:\n" +
+		"<tool_call>\n<function=FUNCTION_NAME>\n<parameter=PARAMETER_NAME>\nVALUE\n</parameter>\n</function>\n</tool_call>")
+	return b.String()
+}
+
+// schemaTypeText writes a schema's "type": a name, or names joined by |.
+func schemaTypeText(typ any) string {
+	switch t := typ.(type) {
+	case string:
+		return t
+	case []any:
+		names := make([]string, 0, len(t))
+		for _, v := range t {
+			names = append(names, fmt.Sprint(v))
+		}
+		return strings.Join(names, "|")
+	}
+	j, _ := json.Marshal(typ)
+	return string(j)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // toolResponses renders consecutive tool messages as one user turn of

@@ -63,6 +63,9 @@ func fakeDetokenize(ids []int) string {
 type fakeCompletions struct {
 	answer     string
 	noTokenize bool
+	// xml: the model of chatml-qwen3-coder, calling in the XML layout; it
+	// answers wrongly if its prompt does not describe that layout.
+	xml bool
 
 	mu      sync.Mutex
 	prompts []any // each call's prompt as sent: a string or ids
@@ -106,7 +109,14 @@ func (f *fakeCompletions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.prompts = append(f.prompts, req["prompt"])
 	f.mu.Unlock()
 	text := "Let me compute.\n<tool_call>\n{\"name\": \"calculator\", \"arguments\": {\"expression\": \"17*23\"}}\n</tool_call>"
-	if strings.Contains(fakeDetokenize(promptIDs), fakeToolResponse) {
+	if f.xml {
+		text = "Let me compute.\n<tool_call>\n<function=calculator>\n<parameter=expression>\n17*23\n</parameter>\n</function>\n</tool_call>"
+	}
+	prompt := fakeDetokenize(promptIDs)
+	switch {
+	case f.xml && !strings.Contains(prompt, "<parameter>\n<name>expression</name>\n<type>string</type>"):
+		text = "<answer>I was not told how to call the tools</answer>"
+	case strings.Contains(prompt, fakeToolResponse):
 		text = "<answer>" + f.answer + "</answer>"
 	}
 	ids := fakeTokenize(text)
@@ -201,7 +211,7 @@ func TestRolloutCompletionsTokenInTokenOut(t *testing.T) {
 				}
 				// Decoded, the ids prompt is the full ChatML rendering of the
 				// conversation so far: nothing lost, nothing doubled.
-				wantText := renderChatML(ep.Messages[:4], ep.Tools, []string{fakeDetokenize(first.CompletionIDs[:len(first.CompletionIDs)-1])})
+				wantText := renderChatML(TemplateChatMLHermes, ep.Messages[:4], ep.Tools, []string{fakeDetokenize(first.CompletionIDs[:len(first.CompletionIDs)-1])})
 				if got := fakeDetokenize(second.PromptIDs); got != wantText {
 					t.Fatalf("decoded prompt\n%q\nwant\n%q", got, wantText)
 				}
@@ -253,13 +263,75 @@ func TestRolloutCompletionsWithoutTokenizer(t *testing.T) {
 	}
 }
 
+// TestRolloutCompletionsQwen3Coder: with the chatml-qwen3-coder template
+// the prompt describes the tools in XML, the model's XML call is parsed and
+// run, and the episode is scored correct, token ids kept as sampled.
+func TestRolloutCompletionsQwen3Coder(t *testing.T) {
+	f := &fakeCompletions{xml: true}
+	te, p := newCompletionsRollout(t, f)
+	p.Policy.Template = TemplateChatMLQwen3Coder
+	res, perr := te.engine.Rollout(context.Background(), "c", p, nil)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if res.MeanReward != 1 || res.Failed != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	for _, ep := range res.Episodes {
+		call := ep.Messages[2].ToolCalls
+		if len(call) != 1 || call[0].Function.Name != "calculator" || string(call[0].Function.Arguments) != `{"expression":"17*23"}` ||
+			!strings.Contains(string(ep.Messages[3].Content), "391") {
+			t.Fatalf("the parsed call and its result: %+v", ep.Messages[2:4])
+		}
+		if ep.Tokens == nil || ep.Tokens.Missing != "" || len(ep.Tokens.Turns) != 2 {
+			t.Fatalf("tokens %+v", ep.Tokens)
+		}
+	}
+	// The same model under the hermes template is not told its layout.
+	p.Policy.Template = TemplateChatMLHermes
+	res, perr = te.engine.Rollout(context.Background(), "c", p, nil)
+	if perr != nil || res.MeanReward != 0 {
+		t.Fatalf("under chatml-hermes: %+v %v", res, perr)
+	}
+	p.Policy.Template = "llama3"
+	if _, perr := te.engine.Rollout(context.Background(), "c", p, nil); perr == nil || perr.Code != CodeBadRequest {
+		t.Fatalf("an unknown template: %v", perr)
+	}
+}
+
+// TestRenderQwen3CoderTools: each function with its parameters in XML —
+// name, type, description, the rest of the property's schema as JSON — the
+// required list, and the call layout.
+func TestRenderQwen3CoderTools(t *testing.T) {
+	var params any
+	if err := json.Unmarshal([]byte(`{"type": "object", "required": ["sequence"], "properties": {
+		"table": {"type": "integer", "minimum": 1, "description": "Code table."},
+		"sequence": {"type": "string", "description": "DNA."},
+		"mode": {"type": ["string", "null"], "enum": ["a", "b", null]}}}`), &params); err != nil {
+		t.Fatal(err)
+	}
+	tools := []ToolSchema{{Type: "function", Function: ToolFunction{Name: "translate", Description: "Translate DNA.", Parameters: params}}}
+	got := renderChatML(TemplateChatMLQwen3Coder, []Message{{Role: "user", Content: "Go."}}, tools, nil)
+	want := "<|im_start|>system\n# Tools\n\nThese functions are available:\n\n<tools>\n<function>\n<name>translate</name>\n<description>Translate DNA.</description>\n<parameters>" +
+		"\n<parameter>\n<name>mode</name>\n<type>string|null</type>\n<schema>{\"enum\":[\"a\",\"b\",null]}</schema>\n</parameter>" +
+		"\n<parameter>\n<name>sequence</name>\n<type>string</type>\n<description>DNA.</description>\n</parameter>" +
+		"\n<parameter>\n<name>table</name>\n<type>integer</type>\n<description>Code table.</description>\n<schema>{\"minimum\":1}</schema>\n</parameter>" +
+		"\n<required>[\"sequence\"]</required>\n</parameters>\n</function>\n</tools>\n\n"
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("rendering:\n%s\nwant a prefix:\n%s", got, want)
+	}
+	if !strings.Contains(got, "<tool_call>\n<function=FUNCTION_NAME>\n<parameter=PARAMETER_NAME>\nVALUE\n</parameter>\n</function>\n</tool_call><|im_end|>\n<|im_start|>user\nGo.<|im_end|>\n<|im_start|>assistant\n") {
+		t.Fatalf("rendering:\n%s", got)
+	}
+}
+
 // TestRenderChatML: the template's layout, tools in the system turn and
 // consecutive tool results in one user turn.
 func TestRenderChatML(t *testing.T) {
 	tools := []ToolSchema{{Type: "function", Function: ToolFunction{Name: "calculator", Description: "Evaluate", Parameters: map[string]any{"type": "object"}}}}
 	msgs := []Message{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "2+2?"},
 		{Role: "assistant", Content: "parsed"}, {Role: "tool", Content: "4"}, {Role: "tool", Content: "5"}}
-	got := renderChatML(msgs, tools, []string{"raw <tool_call>…</tool_call>"})
+	got := renderChatML(TemplateChatMLHermes, msgs, tools, []string{"raw <tool_call>…</tool_call>"})
 	for _, want := range []string{
 		"<|im_start|>system\nBe brief.\n\n# Tools\n",
 		`{"type":"function","function":{"name":"calculator","description":"Evaluate","parameters":{"type":"object"}}}`,

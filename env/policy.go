@@ -39,7 +39,8 @@ type PolicySpec struct {
 	// first is sent as token ids).
 	API string `json:"api,omitempty"`
 	// Template is the chat template of the completions API:
-	// "chatml-hermes" (the default).
+	// "chatml-hermes" (the default: Qwen2.5, Qwen3, Hermes) or
+	// "chatml-qwen3-coder" (Qwen3-Coder, Qwen3.5: tools and calls in XML).
 	Template string `json:"template,omitempty"`
 	// Stream asks for server-sent events, assembled here.
 	Stream bool `json:"stream,omitempty"`

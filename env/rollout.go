@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,12 +136,13 @@ func (e *Engine) Rollout(ctx context.Context, client string, p RolloutParams, em
 		return nil, errorf(CodeBadRequest, "n must be 1 to %d", MaxRolloutGroup)
 	case p.Policy.BaseURL == "" || p.Policy.Model == "":
 		return nil, errorf(CodeBadRequest, "policy needs base_url and model")
-	case p.Limits.CallTimeoutS < 0 || p.Limits.DeadlineS < 0:
+	case p.Limits.CallTimeoutS < 0 || p.Limits.DeadlineS < 0 || p.Limits.MaxTurns < 0 || p.Limits.MaxToolCalls < 0 ||
+		p.Limits.MaxConsecutiveInvalidToolCalls < 0:
 		return nil, errorf(CodeBadRequest, "limits must not be negative")
 	case p.Policy.API != "" && p.Policy.API != PolicyAPIChat && p.Policy.API != PolicyAPICompletions:
 		return nil, errorf(CodeBadRequest, "policy api %q: chat or completions", p.Policy.API)
-	case p.Policy.Template != "" && p.Policy.Template != TemplateChatMLHermes:
-		return nil, errorf(CodeBadRequest, "policy template %q: the completions API knows %s", p.Policy.Template, TemplateChatMLHermes)
+	case p.Policy.Template != "" && !slices.Contains(Templates, p.Policy.Template):
+		return nil, errorf(CodeBadRequest, "policy template %q: the completions API knows %s", p.Policy.Template, strings.Join(Templates, ", "))
 	case p.Policy.Template != "" && p.Policy.API != PolicyAPICompletions:
 		return nil, errorf(CodeBadRequest, "policy template is for api completions; chat uses the policy server's template")
 	}
@@ -229,7 +232,7 @@ func (e *Engine) rolloutEpisode(ctx context.Context, taskID string, index int, s
 	var tools json.RawMessage
 	var prompt completionsPrompt
 	if completions {
-		prompt = completionsPrompt{text: renderChatML(r.Messages, r.Tools, nil), tokenMode: p.Policy.Tokens}
+		prompt = completionsPrompt{text: renderChatML(p.Policy.Template, r.Messages, r.Tools, nil), tokenMode: p.Policy.Tokens}
 	} else {
 		msgs = make([]openai.ChatCompletionMessage, 0, len(r.Messages)+8)
 		for _, m := range r.Messages {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,7 +31,7 @@ func rolloutCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	policyURL := fs.String("policy-url", os.Getenv("DIVE_POLICY_URL"), "OpenAI-compatible base URL of the policy, e.g. http://127.0.0.1:8000/v1 (key from $DIVE_POLICY_API_KEY)")
 	model := fs.String("model", os.Getenv("DIVE_POLICY_MODEL"), "model name the policy server serves")
 	api := fs.String("api", env.PolicyAPIChat, "chat (chat completions with tools) or completions (raw completions with --template)")
-	template := fs.String("template", "", "chat template for --api completions: "+env.TemplateChatMLHermes)
+	template := fs.String("template", "", "chat template for --api completions: "+strings.Join(env.Templates, " or "))
 	temperature := fs.Float64("temperature", -1, "sampling temperature (-1: the server's default)")
 	topP := fs.Float64("top-p", -1, "nucleus sampling (-1: the server's default)")
 	maxTokens := fs.Int("max-tokens", 0, "tokens per policy call at most (0: the server's default)")
