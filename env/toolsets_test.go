@@ -107,7 +107,8 @@ func TestToolsetIDIsContent(t *testing.T) {
 		}
 		return v
 	}
-	if id(a, b) != id(a, b) || id(a, b) == id(b, a) || id(a, b) == id(a, b2) || id(a) == id(a, b) || len(id(a)) != 16 {
+	ab, again := id(a, b), id(a, b)
+	if ab != again || ab == id(b, a) || ab == id(a, b2) || id(a) == ab || len(id(a)) != 16 {
 		t.Fatalf("ids: %s %s %s %s", id(a, b), id(b, a), id(a, b2), id(a))
 	}
 }
