@@ -4,7 +4,7 @@ Depends only on the standard library and the packages Debian ships
 (python3-websockets, python3-msgpack). See clients/python/README.md.
 """
 
-from .chat import (assistant_message, tool_call_text, tool_results_text, tools_system_prompt,
+from .chat import (assistant_message, tool_call_text, tool_call_xml, tool_results_text, tools_system_prompt,
                    with_tools_in_system_prompt)
 from .client import DEFAULT_URL, AsyncClient
 from .errors import (BadFrame, BadRequest, ConnectionLost, DiveError, EpisodeDone, InternalError, LimitExceeded,
@@ -24,6 +24,6 @@ __all__ = [
     "DiveError", "BadFrame", "BadRequest", "UnknownOp", "UnknownTask", "UnknownEpisode", "EpisodeDone",
     "LimitExceeded", "ShuttingDown", "TurnMismatch", "UnknownSession", "InternalError", "ConnectionLost",
     "ResumeFailed",
-    "tools_system_prompt", "with_tools_in_system_prompt", "tool_call_text", "tool_results_text",
+    "tools_system_prompt", "with_tools_in_system_prompt", "tool_call_text", "tool_call_xml", "tool_results_text",
     "assistant_message",
 ]

@@ -50,6 +50,17 @@ def tool_call_text(name: str, arguments: dict) -> str:
     return "<tool_call>\n" + json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False) + "\n</tool_call>"
 
 
+def tool_call_xml(name: str, arguments: dict) -> str:
+    """One call in the XML layout of Qwen3-Coder and Qwen3.5, which the server's ``hermes`` and
+    ``qwen3_coder`` formats read: string values bare, others as JSON (the server types each value
+    by the tool's schema)."""
+    lines = ["<tool_call>", f"<function={name}>"]
+    for key, value in arguments.items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        lines += [f"<parameter={key}>", text, "</parameter>"]
+    return "\n".join(lines + ["</function>", "</tool_call>"])
+
+
 def tool_results_text(tool_messages: Iterable[dict]) -> str:
     """Renders a step's tool messages as the Qwen/Hermes user turn of ``<tool_response>`` blocks."""
     return "\n".join(f"<tool_response>\n{m.get('content', '')}\n</tool_response>" for m in tool_messages)

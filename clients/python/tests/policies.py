@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from dive_env.chat import assistant_message, tool_call_text
+from dive_env.chat import assistant_message, tool_call_text, tool_call_xml
 
 
 def solve_arith(question: str) -> tuple[str, dict]:
@@ -27,15 +27,18 @@ def result_of(tool_message: dict) -> str:
     return str(json.loads(tool_message["content"])["result"])
 
 
-def scripted_policy(wrong: bool = False, hermes: bool = False):
-    """A policy: first turn one tool call, second turn the tool's result as the answer."""
+def scripted_policy(wrong: bool = False, hermes: bool = False, xml: bool = False):
+    """A policy: first turn one tool call, second turn the tool's result as the answer (with hermes
+    as text, its call a Hermes block, or with xml in the XML layout)."""
 
     async def policy(messages, tools):
         question = next(m["content"] for m in messages if m["role"] == "user")
         tool_msgs = [m for m in messages if m["role"] == "tool"]
         if not tool_msgs:
             name, args = plan(question)
-            return tool_call_text(name, args) if hermes else assistant_message("", [(name, args)])
+            if hermes:
+                return tool_call_xml(name, args) if xml else tool_call_text(name, args)
+            return assistant_message("", [(name, args)])
         answer = "nope" if wrong else result_of(tool_msgs[-1])
         return f"<answer>{answer}</answer>" if hermes else {"role": "assistant", "content": f"<answer>{answer}</answer>"}
 

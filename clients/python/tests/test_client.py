@@ -119,14 +119,16 @@ def test_typed_errors_and_tool_errors_as_observations(server):
     run(main())
 
 
-def test_hermes_text_episodes(server):
+@pytest.mark.parametrize("xml,fmt", [(False, "hermes"), (True, "hermes"), (True, "qwen3_coder")])
+def test_hermes_text_episodes(server, xml, fmt):
     async def main():
         async with AsyncClient(server.url, encoding="json") as env:
-            trajs = await dive_env.run_episodes(env, scripted_policy(hermes=True), [f"arith-{i}" for i in range(10)],
-                                                tool_call_format="hermes")
+            tasks = [f"arith-{i}" for i in range(5)] + [f"revcomp-{i}" for i in range(5)]
+            trajs = await dive_env.run_episodes(env, scripted_policy(hermes=True, xml=xml), tasks, tool_call_format=fmt)
             assert [t.reward.score for t in trajs] == [1.0] * 10
             call = trajs[0].messages[-3]
             assert call["content"].startswith("<tool_call>")
+            assert ("<function=calculator>" in call["content"]) == xml
     run(main())
 
 
