@@ -65,6 +65,9 @@ type ServerConfig struct {
 	// MetricsHandler, when set, is served at /metrics (no token needed, like
 	// /healthz): the Prometheus exposition of the engine's meter provider.
 	MetricsHandler http.Handler
+	// Routes, when set, adds endpoints to the server's mux beside the
+	// websocket ones (dive serve: the ORS facade of package env/ors).
+	Routes func(*http.ServeMux)
 }
 
 // DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
@@ -221,7 +224,8 @@ func (s *Server) Limits() Limits {
 		DefaultMaxConsecutiveInvalidToolCalls: ec.MaxConsecutiveInvalidToolCalls}
 }
 
-// Handler returns the HTTP handler: the websocket endpoint, /healthz and /.
+// Handler returns the HTTP handler: the websocket endpoint, /healthz, /,
+// /metrics and the Routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(EndpointPath, s.serveWebsocket)
@@ -230,6 +234,9 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/metrics", s.cfg.MetricsHandler)
 	}
 	mux.HandleFunc("/{$}", s.serveStatus)
+	if s.cfg.Routes != nil {
+		s.cfg.Routes(mux)
+	}
 	return mux
 }
 

@@ -395,6 +395,29 @@ func TestServe(t *testing.T) {
 			t.Fatalf("/metrics lacks %q:\n%s", want, metrics)
 		}
 	}
+	// The ORS facade on the same address: a session on a default task, one
+	// tool call, its result as an SSE end event.
+	post := func(path, sid, body string) string {
+		req, _ := http.NewRequest("POST", "http://"+addr+path, strings.NewReader(body))
+		if sid != "" {
+			req.Header.Set("X-Session-ID", sid)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	sid := strings.TrimSpace(strings.SplitN(strings.SplitN(post("/create_session", "", "{}"), "data: ", 2)[1], "\n", 2)[0])
+	post("/create", sid, `{"env_name": "dive", "task_spec": {"task_id": "dive-default-compound_interest-1"}}`)
+	if out := post("/dive/call", sid, `{"name": "calculator", "input": {"expression": "17 * 23"}}`); !strings.Contains(out, "event: end") || !strings.Contains(out, "391") {
+		t.Fatalf("ORS call: %s", out)
+	}
 	stop()
 }
 

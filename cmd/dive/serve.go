@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dive-env/dive/env"
+	"github.com/dive-env/dive/env/ors"
 	"github.com/dive-env/dive/internal/telemetry"
 	"github.com/dive-env/dive/internal/version"
 	"github.com/dive-env/dive/reward"
@@ -36,6 +37,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxTurns := fs.Int("max-turns", 16, "default assistant turns per episode")
 	maxToolCalls := fs.Int("max-tool-calls", 64, "default tool calls per episode")
 	maxCallsPerStep := fs.Int("max-tool-calls-per-step", 16, "tool calls run per assistant turn")
+	orsOn := fs.Bool("ors", true, "serve the Open Reward Standard HTTP API beside the websocket one (environment \"dive\": /create_session, /create, /dive/call, ...)")
+	orsMaxSessions := fs.Int("ors-max-sessions", 4096, "ORS sessions held at once (each one episode)")
 	maxInvalidCalls := fs.Int("max-consecutive-invalid-tool-calls", 0, "default: end an episode after this many invalid tool calls in a row (unknown tool, bad arguments; 0: never)")
 	deadline := fs.Duration("episode-deadline", 30*time.Minute, "default wall-clock budget of an episode")
 	callTimeout := fs.Duration("call-timeout", 30*time.Second, "deadline of one tool call")
@@ -197,10 +200,17 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	var routes func(*http.ServeMux)
+	if *orsOn {
+		facade := ors.New(engine, ors.Config{Token: token, MaxSessions: *orsMaxSessions, Log: log})
+		defer facade.Close()
+		routes = facade.Register
+	}
 	srv := env.NewServer(engine, env.ServerConfig{
 		MaxFrameBytes: *maxFrame, MaxEpisodesPerConnection: *maxEpisodes, MaxInFlight: *maxInFlight, MaxConnectionsPerClient: *maxConnsPerClient,
 		Version: version.String(), ResumeGrace: resumeGraceConfig(*resumeGrace),
 		Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowedOrigins: splitList(*origins), MetricsHandler: metricsHandler,
+		Routes: routes,
 	}, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
