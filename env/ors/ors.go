@@ -44,7 +44,6 @@ const SystemPrompt = "You are a careful assistant with tools. Call tools wheneve
 // does, so clients reassemble them the same way).
 const chunkSize = 4096
 
-
 // Config tunes the facade.
 type Config struct {
 	// EnvName is the environment's name in URLs (default "dive").
