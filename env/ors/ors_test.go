@@ -34,7 +34,7 @@ type fixture struct {
 	trajectory string
 }
 
-func newFixture(t *testing.T, cfg Config) *fixture {
+func newFixture(t testing.TB, cfg Config, tune ...func(*env.EngineConfig)) *fixture {
 	t.Helper()
 	f := &fixture{trajectory: filepath.Join(t.TempDir(), "trajectories.jsonl")}
 	reg := toolexec.NewRegistry(toolexec.Options{})
@@ -93,7 +93,11 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	f.engine, err = env.NewEngine(env.DefaultEngineConfig(), set, reg, reward.NewRegistry(), rec, log)
+	ec := env.DefaultEngineConfig()
+	for _, fn := range tune {
+		fn(&ec)
+	}
+	f.engine, err = env.NewEngine(ec, set, reg, reward.NewRegistry(), rec, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +114,7 @@ func newFixture(t *testing.T, cfg Config) *fixture {
 }
 
 // do sends a request and decodes a JSON reply into out (when not nil).
-func (f *fixture) do(t *testing.T, method, path, sid string, body any, out any) int {
+func (f *fixture) do(t testing.TB, method, path, sid string, body any, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -141,7 +145,7 @@ type sseEvent struct{ Name, Data string }
 
 // readSSE reads events as the reference client does: each line decoded
 // alone, data lines of an event joined by newlines.
-func readSSE(t *testing.T, r io.Reader, stopAfter string) []sseEvent {
+func readSSE(t testing.TB, r io.Reader, stopAfter string) []sseEvent {
 	t.Helper()
 	var out []sseEvent
 	var name string
@@ -180,7 +184,7 @@ func readSSE(t *testing.T, r io.Reader, stopAfter string) []sseEvent {
 }
 
 // post opens an SSE request; the caller reads and closes the body.
-func (f *fixture) post(t *testing.T, ctx context.Context, path, sid string, body any) *http.Response {
+func (f *fixture) post(t testing.TB, ctx context.Context, path, sid string, body any) *http.Response {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.url+path, bytes.NewReader(b))
@@ -201,7 +205,7 @@ func (f *fixture) post(t *testing.T, ctx context.Context, path, sid string, body
 }
 
 // session opens a session on a task, as the reference client does.
-func (f *fixture) session(t *testing.T, taskSpec map[string]any) string {
+func (f *fixture) session(t testing.TB, taskSpec map[string]any) string {
 	t.Helper()
 	resp := f.post(t, context.Background(), "/create_session", "", map[string]any{})
 	events := readSSE(t, resp.Body, "end")
@@ -218,7 +222,7 @@ func (f *fixture) session(t *testing.T, taskSpec map[string]any) string {
 }
 
 // call runs a tool call and returns its RunToolOutput and the events.
-func (f *fixture) call(t *testing.T, sid, name string, input any) (map[string]any, []sseEvent) {
+func (f *fixture) call(t testing.TB, sid, name string, input any) (map[string]any, []sseEvent) {
 	t.Helper()
 	resp := f.post(t, context.Background(), "/dive/call", sid, map[string]any{"name": name, "input": input})
 	defer resp.Body.Close()
@@ -227,7 +231,7 @@ func (f *fixture) call(t *testing.T, sid, name string, input any) (map[string]an
 }
 
 // result reassembles the chunk and end events as the reference client does.
-func result(t *testing.T, events []sseEvent) map[string]any {
+func result(t testing.TB, events []sseEvent) map[string]any {
 	t.Helper()
 	if len(events) == 0 || events[0].Name != "task_id" || events[0].Data == "" {
 		t.Fatalf("the stream does not open with a task_id: %v", events)
@@ -315,7 +319,7 @@ func TestDiscovery(t *testing.T) {
 }
 
 // detailOf returns a JSON error reply's status and detail.
-func detailOf(t *testing.T, f *fixture, method, path, sid string, body any) (int, string) {
+func detailOf(t testing.TB, f *fixture, method, path, sid string, body any) (int, string) {
 	t.Helper()
 	var out map[string]any
 	code := f.do(t, method, path, sid, body, &out)
@@ -580,6 +584,29 @@ func TestToken(t *testing.T) {
 	} {
 		if code := get(tc.path, tc.header); code != tc.code {
 			t.Errorf("%s %v: %d, want %d", tc.path, tc.header, code, tc.code)
+		}
+	}
+}
+
+// BenchmarkCall: one inline tool call over ORS, HTTP and SSE on loopback,
+// client in the same process (keep-alive connections).
+func BenchmarkCall(b *testing.B) {
+	f := newFixture(b, Config{}, func(ec *env.EngineConfig) { ec.MaxTurns, ec.MaxToolCalls = 1<<30, 1<<30 })
+	sid := f.session(b, map[string]any{"task_id": "sum-1"})
+	body := []byte(`{"name": "add", "input": {"a": 2, "b": 3}}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, f.url+"/dive/call", bytes.NewReader(body))
+		req.Header.Set("X-Session-ID", sid)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Contains(data, []byte(`\"sum\":5`)) {
+			b.Fatalf("reply %s", data)
 		}
 	}
 }
