@@ -16,8 +16,9 @@ import (
 const usage = `dive — RL environments for tool-using LLM agents (the DIVE recipe)
 
 Usage:
-  dive serve [flags]                 serve episodes over websocket (default 127.0.0.1:8790,
-                                     embedded tasks and tools, no configuration needed)
+  dive serve [flags]                 serve episodes over websocket, and over the Open Reward
+                                     Standard's HTTP API (default 127.0.0.1:8790, embedded tasks
+                                     and tools, no configuration needed)
   dive tasks list [FILE] [flags]     list tasks (the embedded set when no FILE)
   dive tasks show ID [flags]         show one task, answer and evidence included
   dive tasks validate FILE...        check task files; every problem with file:line
