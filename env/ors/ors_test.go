@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,7 @@ import (
 // loopback.
 type fixture struct {
 	url        string
+	handler    http.Handler
 	engine     *env.Engine
 	facade     *Server
 	slowRuns   atomic.Int32
@@ -103,7 +105,8 @@ func newFixture(t testing.TB, cfg Config, tune ...func(*env.EngineConfig)) *fixt
 	}
 	f.facade = New(f.engine, cfg)
 	srv := env.NewServer(f.engine, env.ServerConfig{Routes: f.facade.Register}, log)
-	hs := httptest.NewServer(srv.Handler())
+	f.handler = srv.Handler()
+	hs := httptest.NewServer(f.handler)
 	t.Cleanup(func() {
 		hs.Close()
 		f.facade.Close()
@@ -609,4 +612,51 @@ func BenchmarkCall(b *testing.B) {
 			b.Fatalf("reply %s", data)
 		}
 	}
+}
+
+// FuzzRequests: whatever the method, path, session and body, the facade
+// answers — JSON, or an event stream for the SSE endpoints — and never
+// panics; a session a request made is still usable or cleanly gone.
+func FuzzRequests(f *testing.F) {
+	for _, seed := range []struct{ method, path, sid, body string }{
+		{"POST", "/create", "s", `{"task_spec": {"task_id": "sum-1"}}`},
+		{"POST", "/create", "s", `{"split": "all", "index": -1}`},
+		{"POST", "/dive/call", "s", `{"name": "add", "input": {"a": 1, "b": 2}}`},
+		{"POST", "/dive/call", "s", `{"name": "submit_answer", "input": {"answer": ["5"]}}`},
+		{"POST", "/dive/call", "s", `{"name": "big", "input": {"n": 3000}, "task_id": null}`},
+		{"POST", "/dive/task_range", "", `{"split": "train", "start": 5, "stop": -9}`},
+		{"GET", "/DIVE/prompt", "s", ``},
+		{"POST", "/delete", "s", `{}`},
+	} {
+		f.Add(seed.method, seed.path, seed.sid, seed.body)
+	}
+	fx := newFixture(f, Config{})
+	f.Fuzz(func(t *testing.T, method, path, sid, body string) {
+		if method != "GET" && method != "POST" || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " ?#%") {
+			return
+		}
+		if _, err := url.ParseRequestURI("http://dive" + path); err != nil {
+			return // not a request a client could send
+		}
+		req := httptest.NewRequest(method, "http://dive"+path, strings.NewReader(body))
+		if sid != "" && !strings.ContainsAny(sid, "\r\n\x00") {
+			req.Header.Set("X-Session-ID", sid)
+		}
+		rec := httptest.NewRecorder()
+		fx.handler.ServeHTTP(rec, req)
+		ctype := rec.Header().Get("Content-Type")
+		switch {
+		case strings.HasPrefix(ctype, "text/event-stream"):
+			if !strings.HasPrefix(rec.Body.String(), "event: ") {
+				t.Fatalf("%s %s: an event stream that does not open with an event: %q", method, path, rec.Body.String())
+			}
+		case strings.HasPrefix(ctype, "application/json"):
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Fatalf("%s %s: %d %q is not JSON", method, path, rec.Code, rec.Body.String())
+			}
+		}
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %q: %d %s", method, path, body, rec.Code, rec.Body.String())
+		}
+	})
 }
