@@ -18,6 +18,7 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	workers := fs.Int("workers", 32, "connections playing ordinary episodes")
 	hostile := fs.Int("hostile", 2, "connections running hostile code in code_execution")
 	garbage := fs.Int("garbage", 2, "connections sending malformed and oversized frames")
+	orsWorkers := fs.Int("ors", 4, "clients playing episodes over the ORS HTTP API (cutting some call streams and fetching the result again)")
 	drop := fs.Float64("drop-rate", 0.02, "chance per step that a worker drops its connection (then resumes or abandons)")
 	codeRate := fs.Float64("code-rate", 0.1, "share of ordinary episodes that also run code_execution (sandbox slot starts bound the rate)")
 	kill := fs.Bool("kill", false, "end with SIGKILL (a crash) instead of SIGTERM, then start the server again on the same log")
@@ -35,7 +36,7 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("soak: %w", err)
 	}
 	rep, err := soak.Run(ctx, soak.Config{Binary: self, Duration: *duration, Workers: *workers, Hostile: *hostile,
-		Garbage: *garbage, DropRate: *drop, CodeRate: *codeRate, Kill: *kill, Seed: *seed})
+		Garbage: *garbage, ORS: *orsWorkers, DropRate: *drop, CodeRate: *codeRate, Kill: *kill, Seed: *seed})
 	if err != nil {
 		return fmt.Errorf("soak: %w", err)
 	}
@@ -47,6 +48,7 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else {
 		fmt.Fprintf(stdout, "soak %.0fs: %d episodes finished, %d steps (%.0f/s), %d drops (%d resumed, %d abandoned)\n",
 			rep.DurationS, rep.Episodes, rep.Steps, rep.StepsPerSecond, rep.Drops, rep.Resumes, rep.Abandoned)
+		fmt.Fprintf(stdout, "  over ORS: %d episodes finished, %d call results fetched again by task id\n", rep.ORSEpisodes, rep.ORSReconnects)
 		fmt.Fprintf(stdout, "  bad frames sent %d (%d connections cut off); hostile code calls %d (slowest %.1fs); sandbox available: %v, %d calls failed as tool results\n",
 			rep.BadFrames, rep.CutOff, rep.HostileCalls, rep.HostileSlowest, rep.SandboxAvailable, rep.SandboxErrors)
 		fmt.Fprintf(stdout, "  trajectories lost %d; abandoned recorded %d; cross-episode leaks %d; unexpected errors %d\n",

@@ -699,7 +699,7 @@ func (s *Server) run(sess *session, name string, input []byte) []byte {
 	if perr != nil {
 		return toolError(perr.Message)
 	}
-	out := toolOutput{Finished: res.Done, Metadata: map[string]any{"turn": res.Info.Turn}}
+	out := toolOutput{Finished: res.Done, Metadata: map[string]any{"episode": sess.episode, "turn": res.Info.Turn}}
 	if len(res.Messages) > 0 {
 		out.Blocks = []block{{Type: "text", Text: string(res.Messages[0].Content)}}
 	}

@@ -34,8 +34,9 @@ type Config struct {
 	Binary string
 	// Duration is how long the load runs before the SIGTERM.
 	Duration time.Duration
-	// Workers run ordinary episodes; Hostile run hostile code; Garbage send bad frames.
-	Workers, Hostile, Garbage int
+	// Workers run ordinary episodes; Hostile run hostile code; Garbage send
+	// bad frames; ORS play episodes over the Open Reward Standard's HTTP API.
+	Workers, Hostile, Garbage, ORS int
 	// DropRate is the chance, per step, that a worker drops its connection abruptly.
 	DropRate float64
 	// CodeRate is the share of ordinary episodes that also run code_execution.
@@ -57,6 +58,8 @@ type Report struct {
 	Drops             int64          `json:"connections_dropped"`
 	Resumes           int64          `json:"resumes"`
 	Abandoned         int64          `json:"episodes_abandoned_by_client"`
+	ORSEpisodes       int64          `json:"ors_episodes_finished"`
+	ORSReconnects     int64          `json:"ors_calls_fetched_again_by_task_id"`
 	BadFrames         int64          `json:"bad_frames_sent"`
 	CutOff            int64          `json:"garbage_connections_cut_off"`
 	HostileCalls      int64          `json:"hostile_calls"`
@@ -82,6 +85,8 @@ type Report struct {
 	StepsPerSecond    float64        `json:"steps_per_s"`
 	Passed            bool           `json:"passed"`
 	Failures          []string       `json:"failures,omitempty"`
+
+	orsWorkers int
 }
 
 const soakTasks = 24
@@ -127,7 +132,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer srv.cmd.Process.Kill()
 
-	rep := &Report{UnexpectedErrors: map[string]int{}}
+	rep := &Report{UnexpectedErrors: map[string]int{}, orsWorkers: cfg.ORS}
 	run := &runState{cfg: cfg, url: srv.url, rep: rep, taskFile: taskFile, finished: map[string]bool{}, unanswered: map[string]unansweredStep{}}
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
@@ -143,6 +148,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	spawn(cfg.Workers, run.episodeWorker)
 	spawn(cfg.Hostile, run.hostileWorker)
 	spawn(cfg.Garbage, run.garbageWorker)
+	spawn(cfg.ORS, run.orsWorker)
 
 	// Memory: sample the server's RSS; "after warm-up" is at a quarter of the run.
 	warmAt := start.Add(cfg.Duration / 4)
@@ -275,6 +281,9 @@ func (r *Report) judge() {
 	}
 	if r.Episodes == 0 {
 		r.Failures = append(r.Failures, "no episode finished")
+	}
+	if r.ORSEpisodes == 0 && r.orsWorkers > 0 {
+		r.Failures = append(r.Failures, "no episode finished over ORS")
 	}
 	if r.RSSWarmMB > 0 && r.RSSEndMB > 2*r.RSSWarmMB+64 {
 		r.Failures = append(r.Failures, fmt.Sprintf("memory grew from %.0f MiB after warm-up to %.0f MiB", r.RSSWarmMB, r.RSSEndMB))

@@ -35,6 +35,7 @@ func TestJudge(t *testing.T) {
 		{"leak", Report{Episodes: 10, Leaks: 1}, "another episode"},
 		{"lost step", Report{Episodes: 10, LostSteps: 1}, "never answered"},
 		{"idle", Report{}, "no episode finished"},
+		{"ors idle", Report{Episodes: 10, orsWorkers: 2}, "over ORS"},
 		{"memory", Report{Episodes: 10, RSSWarmMB: 40, RSSEndMB: 200}, "memory grew"},
 		{"errors", Report{Episodes: 10, UnexpectedErrors: map[string]int{"step: internal": 2}}, "2 × step: internal"},
 	} {
