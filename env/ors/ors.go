@@ -95,6 +95,7 @@ const maxCallsInFlight = 64
 // call is one tool call's result, kept so that a client whose stream
 // dropped can ask for it again by task id.
 type call struct {
+	sid    string // the session that made it: only it may fetch the result
 	done   chan struct{}
 	result []byte // a RunToolOutput's JSON
 	ended  time.Time
@@ -613,7 +614,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		c = s.calls[taskID]
 		s.mu.Unlock()
-		if c == nil {
+		if c == nil || c.sid != sid {
 			sw := startSSE(w)
 			sw.event("error", "unknown task_id")
 			return
@@ -632,7 +633,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		taskID = newID()
-		c = &call{done: make(chan struct{})}
+		c = &call{sid: sid, done: make(chan struct{})}
 		s.mu.Lock()
 		if sess.busy >= maxCallsInFlight {
 			s.mu.Unlock()

@@ -532,11 +532,14 @@ func TestReconnectByTaskID(t *testing.T) {
 	if out["ok"] != true || !strings.Contains(fmt.Sprint(out["output"]), "slept_ms") || f.slowRuns.Load() != 1 || pings == 0 {
 		t.Fatalf("after reconnecting: %v; the tool ran %d times; %d pings", out, f.slowRuns.Load(), pings)
 	}
-	resp = f.post(t, context.Background(), "/dive/call", sid, map[string]any{"name": "slow", "input": map[string]any{}, "task_id": "nope"})
-	events = readSSE(t, resp.Body, "")
-	resp.Body.Close()
-	if len(events) != 1 || events[0] != (sseEvent{"error", "unknown task_id"}) {
-		t.Fatalf("an unknown task_id: %v", events)
+	other := f.session(t, map[string]any{"task_id": "sum-2"})
+	for _, tc := range []struct{ sid, taskID string }{{sid, "nope"}, {other, first[0].Data}} {
+		resp = f.post(t, context.Background(), "/dive/call", tc.sid, map[string]any{"name": "slow", "input": map[string]any{}, "task_id": tc.taskID})
+		events = readSSE(t, resp.Body, "")
+		resp.Body.Close()
+		if len(events) != 1 || events[0] != (sseEvent{"error", "unknown task_id"}) {
+			t.Fatalf("task_id %s from session %s: %v", tc.taskID, tc.sid, events)
+		}
 	}
 }
 
