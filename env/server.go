@@ -68,6 +68,9 @@ type ServerConfig struct {
 	// Routes, when set, adds endpoints to the server's mux beside the
 	// websocket ones (dive serve: the ORS facade of package env/ors).
 	Routes func(*http.ServeMux)
+	// StatusLines are shown on the status page (/), after the protocol
+	// line: what Routes serves, say.
+	StatusLines []string
 }
 
 // DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
@@ -264,6 +267,9 @@ func (s *Server) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Unlock()
 	fmt.Fprintf(w, "dive %s — RL environment server for tool-using LLM agents\n\n", s.cfg.Version)
 	fmt.Fprintf(w, "protocol:       %s over websocket at %s (subprotocols %s, %s)\n", ProtocolVersion, EndpointPath, SubprotocolMsgpack, SubprotocolJSON)
+	for _, line := range s.cfg.StatusLines {
+		fmt.Fprintln(w, line)
+	}
 	fmt.Fprintf(w, "uptime:         %s\n", time.Since(s.started).Round(time.Second))
 	fmt.Fprintf(w, "tasks loaded:   %d (%s)\n", e.Tasks().Len(), countsText(e.Tasks().Counts(func(t *tasks.Task) string { return t.Domain })))
 	fmt.Fprintf(w, "tools:          %d registered, %d executable here\n", e.Tools().Len(), executable)

@@ -365,7 +365,7 @@ func TestServe(t *testing.T) {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(page), "tasks loaded:   140") {
+	if !strings.Contains(string(page), "tasks loaded:   140") || !strings.Contains(string(page), "ORS:") {
 		t.Fatalf("status page: %s", page)
 	}
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/v1/env", nil)

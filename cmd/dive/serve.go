@@ -201,16 +201,18 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	var routes func(*http.ServeMux)
+	var status []string
 	if *orsOn {
 		facade := ors.New(engine, ors.Config{Token: token, MaxSessions: *orsMaxSessions, Log: log})
 		defer facade.Close()
 		routes = facade.Register
+		status = append(status, "ORS:            the Open Reward Standard's HTTP API, environment \"dive\" (/list_environments, /create_session, /create, /dive/call; docs/ors.md)")
 	}
 	srv := env.NewServer(engine, env.ServerConfig{
 		MaxFrameBytes: *maxFrame, MaxEpisodesPerConnection: *maxEpisodes, MaxInFlight: *maxInFlight, MaxConnectionsPerClient: *maxConnsPerClient,
 		Version: version.String(), ResumeGrace: resumeGraceConfig(*resumeGrace),
 		Token: token, TLSCertFile: *tlsCert, TLSKeyFile: *tlsKey, AllowedOrigins: splitList(*origins), MetricsHandler: metricsHandler,
-		Routes: routes,
+		Routes: routes, StatusLines: status,
 	}, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
