@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -126,7 +127,7 @@ func xmlToolsPreamble(tools []ToolSchema) string {
 		b.WriteString("\n<parameters>")
 		params, _ := t.Function.Parameters.(map[string]any)
 		props, _ := params["properties"].(map[string]any)
-		for _, name := range sortedKeys(props) {
+		for _, name := range slices.Sorted(maps.Keys(props)) {
 			prop, _ := props[name].(map[string]any)
 			b.WriteString("\n<parameter>\n<name>" + name + "</name>")
 			if typ, ok := prop["type"]; ok {
@@ -173,15 +174,6 @@ func schemaTypeText(typ any) string {
 	}
 	j, _ := json.Marshal(typ)
 	return string(j)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // toolResponses renders consecutive tool messages as one user turn of

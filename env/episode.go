@@ -312,7 +312,7 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 		}
 		res.Info.ToolCalls = append(res.Info.ToolCalls, info)
 		ep.calls = append(ep.calls, rec)
-		ep.countInvalid(c, r)
+		ep.countInvalid(r)
 	}
 	if ep.weights.StepToolError != 0 {
 		shaping := -ep.weights.StepToolError * float64(stepErrors)
@@ -333,14 +333,13 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	return ep.fill(res, start), nil
 }
 
-// countInvalid updates the run of invalid calls with the next call: the
-// model's own mistakes (a call that could not be parsed, an unknown tool,
-// arguments the tool refused) lengthen it, a call that ran ends it, whether
+// countInvalid updates the run of invalid calls with the next call's
+// result: the model's own mistakes (an unknown tool, arguments that could
+// not be parsed or that the tool's schema refused — a malformed Hermes
+// block's result is invalid_arguments too) lengthen it, a call that ran ends it, whether
 // or not the tool then failed, and a call a limit refused leaves it be.
-func (ep *episode) countInvalid(c parsedCall, r toolexec.Result) {
+func (ep *episode) countInvalid(r toolexec.Result) {
 	switch {
-	case c.Err != "":
-		ep.invalidRun++
 	case r.Err == nil:
 		ep.invalidRun = 0
 	case r.Err.Kind == toolexec.ErrUnknownTool || r.Err.Kind == toolexec.ErrInvalidArguments:

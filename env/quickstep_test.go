@@ -21,20 +21,7 @@ func mixedEngine(t *testing.T) *Engine {
 	echo := toolexec.InlineFunc(func(ctx context.Context, args json.RawMessage) (any, error) {
 		return map[string]any{"echo": string(args)}, nil
 	})
-	sleep := toolexec.ExecutorFunc(func(ctx context.Context, args json.RawMessage) (any, error) {
-		var a struct {
-			MS int `json:"ms"`
-		}
-		if err := json.Unmarshal(args, &a); err != nil {
-			return nil, err
-		}
-		select {
-		case <-time.After(time.Duration(a.MS) * time.Millisecond):
-			return map[string]any{"slept_ms": a.MS}, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	})
+	sleep := sleepExecutor()
 	for _, tool := range []struct {
 		id, name string
 		exec     toolexec.Executor

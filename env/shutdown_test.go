@@ -15,11 +15,10 @@ import (
 	"github.com/dive-env/dive/toolexec"
 )
 
-// slowEngine serves one task whose only tool sleeps for the given milliseconds.
-func slowEngine(t *testing.T, callTimeout time.Duration) *Engine {
-	t.Helper()
-	reg := toolexec.NewRegistry(toolexec.Options{CallTimeout: callTimeout})
-	sleep := toolexec.ExecutorFunc(func(ctx context.Context, args json.RawMessage) (any, error) {
+// sleepExecutor is a tool that sleeps {"ms": N} milliseconds, or until its
+// context ends.
+func sleepExecutor() toolexec.Executor {
+	return toolexec.ExecutorFunc(func(ctx context.Context, args json.RawMessage) (any, error) {
 		var a struct {
 			MS int `json:"ms"`
 		}
@@ -33,6 +32,13 @@ func slowEngine(t *testing.T, callTimeout time.Duration) *Engine {
 			return nil, ctx.Err()
 		}
 	})
+}
+
+// slowEngine serves one task whose only tool sleeps for the given milliseconds.
+func slowEngine(t *testing.T, callTimeout time.Duration) *Engine {
+	t.Helper()
+	reg := toolexec.NewRegistry(toolexec.Options{CallTimeout: callTimeout})
+	sleep := sleepExecutor()
 	err := reg.Register(toolexec.Manifest{ID: "test.time.sleep", Name: "sleep", Domain: "test", Description: "Sleep for ms milliseconds.",
 		Parameters: json.RawMessage(`{"type":"object","required":["ms"],"properties":{"ms":{"type":"integer","minimum":0,"maximum":10000}}}`)}, sleep, "")
 	if err != nil {

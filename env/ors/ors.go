@@ -95,7 +95,7 @@ const maxCallsInFlight = 64
 // call is one tool call's result, kept so that a client whose stream
 // dropped can ask for it again by task id.
 type call struct {
-	sid    string // the session that made it: only it may fetch the result
+	sess   *session // the session that made it: only it may fetch the result
 	done   chan struct{}
 	result []byte // a RunToolOutput's JSON
 	ended  time.Time
@@ -192,7 +192,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	inEnv("POST /{env}/task_range", s.taskRange)
 	handle("POST /create_session", s.createSession)
 	handle("POST /create", s.create)
-	handle("POST /ping", s.ping)
+	handle("POST /ping", s.withSession(func(w http.ResponseWriter, _ *http.Request, _ *session) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}))
 	handle("POST /delete", s.delete)
 	handle("POST /delete_session", s.deleteSession)
 	inEnv("GET /{env}/prompt", s.withSession(func(w http.ResponseWriter, _ *http.Request, sess *session) {
@@ -201,7 +203,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	inEnv("GET /{env}/task_tools", s.withSession(func(w http.ResponseWriter, _ *http.Request, sess *session) {
 		writeJSON(w, http.StatusOK, map[string]any{"tools": sess.tools})
 	}))
-	inEnv("POST /{env}/call", s.call)
+	inEnv("POST /{env}/call", s.withSession(s.call))
 }
 
 // knownEnv answers 404 for an environment name other than this server's
@@ -518,12 +520,6 @@ func (s *Server) withSession(h func(http.ResponseWriter, *http.Request, *session
 	}
 }
 
-func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
-	s.withSession(func(w http.ResponseWriter, _ *http.Request, _ *session) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})(w, r)
-}
-
 // delete ends the session: a running episode is abandoned (reward 0, its
 // partial trajectory recorded) and released.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
@@ -589,22 +585,13 @@ func (s *Server) reap(ctx context.Context) {
 // and an end event. A request that names the task_id of an earlier call
 // gets that call's result (the client's stream dropped) instead of a
 // second run.
-func (s *Server) call(w http.ResponseWriter, r *http.Request) {
-	sid, ok := sessionID(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) call(w http.ResponseWriter, r *http.Request, sess *session) {
 	var body struct {
 		Name   string          `json:"name"`
 		Input  json.RawMessage `json:"input"`
 		TaskID *string         `json:"task_id"`
 	}
 	if !readBody(w, r, &body) {
-		return
-	}
-	sess := s.lookup(sid)
-	if sess == nil {
-		writeError(w, http.StatusNotFound, "Active environment not found")
 		return
 	}
 	var c *call
@@ -614,7 +601,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		c = s.calls[taskID]
 		s.mu.Unlock()
-		if c == nil || c.sid != sid {
+		if c == nil || c.sess != sess {
 			sw := startSSE(w)
 			sw.event("error", "unknown task_id")
 			return
@@ -633,7 +620,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		taskID = newID()
-		c = &call{sid: sid, done: make(chan struct{})}
+		c = &call{sess: sess, done: make(chan struct{})}
 		s.mu.Lock()
 		if sess.busy >= maxCallsInFlight {
 			s.mu.Unlock()
