@@ -82,19 +82,6 @@ func ParseDates(s string) []Date {
 	return out
 }
 
-// datesMatch reports whether some reading of the answer is the reference
-// date, at the reference's precision.
-func datesMatch(ans, ref []Date) bool {
-	for _, r := range ref {
-		for _, a := range ans {
-			if a.Year == r.Year && a.Month == r.Month && (r.Day == 0 || a.Day == r.Day) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 var dateInTextRe = regexp.MustCompile(`(?i)\b(?:\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|` +
 	`[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3,9}\.?,?\s+\d{4}|[a-z]{3,9}\.?,?\s+\d{4})\b`)
 

@@ -31,18 +31,29 @@ const (
 
 // judgePromptVersion changes when the prompt does, so that cached verdicts
 // of an older prompt are not reused.
-const judgePromptVersion = "dive-judge-v1"
+const judgePromptVersion = "dive-judge-v2"
 
-const judgeSystemPrompt = `You grade answers to questions against a reference answer.
-Judge only whether the response gives the reference answer: the same entity, value or set of values, allowing
-different wording, formatting, units written differently and rounding the question allows. Ignore the style and
-the reasoning shown. Label "partial" when a multi-part answer has some parts right, or a value is right but
-incomplete; "incorrect" when the answer differs, hedges between alternatives, or is missing.
-Reply with one JSON object and nothing else: {"label": "correct" | "partial" | "incorrect", "rationale": "<one sentence>"}`
+// judgeSystemPrompt has the DIVE reference verifier's semantics: the
+// factual content of the whole final answer against the reference, three
+// labels, a "JUDGEMENT:" line then an "EXPLANATION:" line. Hedges and
+// refusals are spelled out as incorrect.
+const judgeSystemPrompt = `You check a model's answer to a question against a reference answer.
+Compare what the answer states as facts, not how it is written: wording, formatting, markdown, the order of
+presentation, reasoning shown before the answer, equivalent units and rounding the question allows do not matter.
+Decide on the core facts:
+- correct: every key fact of the reference is stated and none is contradicted;
+- partial: the core of the answer is right but some details are wrong, missing or less precise than asked;
+- incorrect: the main answer is wrong or missing, the answer declines to answer, or it hedges between
+  alternatives (several candidate values, "yes or no") instead of committing to one.
+Reply with exactly two lines:
+JUDGEMENT: correct | partial | incorrect
+EXPLANATION: <one sentence>`
 
 // JudgeConfig configures the LLM judge: any OpenAI-compatible chat
 // completions endpoint.
 type JudgeConfig struct {
+	// Rewards maps the judge's label to the reward (default 1, 0, 0).
+	Rewards LabelRewards
 	BaseURL string // e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1
 	Model   string
 	APIKey  string
@@ -108,6 +119,9 @@ func NewJudge(cfg JudgeConfig) (*Judge, error) {
 	if cfg.MaxConcurrency <= 0 {
 		cfg.MaxConcurrency = 8
 	}
+	if cfg.Rewards == (LabelRewards{}) {
+		cfg.Rewards = DefaultLabelRewards()
+	}
 	oc := openai.DefaultConfig(cfg.APIKey)
 	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.HTTPClient != nil {
@@ -127,36 +141,48 @@ func (j *Judge) Requests() int64 { return j.requests.Load() }
 // Name implements Scorer.
 func (j *Judge) Name() string { return JudgeName }
 
-// Score implements Scorer: the judge's label scores 1, 0.5 or 0.
+// Score implements Scorer: the judge reads the whole final message (as
+// DIVE's verifier does, <think> blocks aside) and its label is mapped to
+// the reward by the configured label rewards.
 func (j *Judge) Score(ctx context.Context, task *tasks.Task, response string) (Result, error) {
 	ans := Extract(response)
 	res := Result{Extracted: ans.Text, Scorer: JudgeName, Components: map[string]float64{
 		"answer_found": b2f(ans.Text != ""), "answer_tagged": b2f(ans.Method != MethodWhole),
 	}}
 	if ans.Text == "" {
-		res.Label, res.Explanation = Incorrect, "no answer found in the response"
+		res.Label, res.Explanation, res.DecidedBy = Incorrect, "no answer found in the response", DecidedByRule
 		res.Components["correctness"] = 0
 		return res, nil
 	}
-	v, err := j.Verdict(ctx, task.Question, task.GroundTruth, ans.Text)
+	v, err := j.Verdict(ctx, task.Question, task.GroundTruth, judgedText(response))
 	if err != nil {
 		return Result{}, err
 	}
-	res.Label, res.Score = v.Label, labelScore(v.Label)
+	res.Label, res.Score = v.Label, j.cfg.Rewards.For(v.Label)
 	res.Components["correctness"] = res.Score
 	res.Components["judge_cached"] = b2f(v.Cached)
+	res.DecidedBy = v.decidedBy()
 	res.Explanation = fmt.Sprintf("LLM judge (%s): %s", v.Model, v.Rationale)
 	return res, nil
 }
 
-func labelScore(l Label) float64 {
-	switch l {
-	case Correct:
-		return 1
-	case Partial:
-		return 0.5
+// maxJudgeAnswer bounds the answer sent to the judge: its last 8 KB.
+const maxJudgeAnswer = 8 << 10
+
+// judgedText is the final message as the judge reads it.
+func judgedText(response string) string {
+	s := strings.TrimSpace(stripThink(response))
+	if len(s) > maxJudgeAnswer {
+		s = "…" + s[len(s)-maxJudgeAnswer:]
 	}
-	return 0
+	return s
+}
+
+func (v Verdict) decidedBy() string {
+	if v.Cached {
+		return DecidedByJudgeCache
+	}
+	return DecidedByJudge
 }
 
 // cacheKey hashes everything the verdict depends on.
@@ -181,7 +207,7 @@ func (j *Judge) cached(key string) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	var v Verdict
-	if json.Unmarshal(b, &v) != nil || labelScore(v.Label) < 0 || (v.Label != Correct && v.Label != Partial && v.Label != Incorrect) {
+	if json.Unmarshal(b, &v) != nil || (v.Label != Correct && v.Label != Partial && v.Label != Incorrect) {
 		return Verdict{}, false // a torn or foreign file: ask again
 	}
 	v.Cached = true
@@ -230,7 +256,7 @@ func (j *Judge) Verdict(ctx context.Context, question, reference, answer string)
 		Model: j.cfg.Model,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: judgeSystemPrompt},
-			{Role: openai.ChatMessageRoleUser, Content: fmt.Sprintf("Question:\n%s\n\nReference answer:\n%s\n\nResponse to grade:\n%s", question, reference, answer)},
+			{Role: openai.ChatMessageRoleUser, Content: fmt.Sprintf("QUESTION:\n%s\n\nREFERENCE ANSWER:\n%s\n\nMODEL ANSWER:\n%s", question, reference, answer)},
 		},
 		Temperature: 0,
 	}
@@ -272,10 +298,16 @@ func classify(err error, timedOut bool, attempt int) *JudgeError {
 	return &JudgeError{Kind: "unreachable", Attempts: attempt, Err: err}
 }
 
-var labelLineRe = regexp.MustCompile(`(?im)^\W*label\W*[:=]\W*(correct|partially correct|partial|incorrect)\b`)
+var (
+	labelLineRe     = regexp.MustCompile(`(?im)^\W*label\W*[:=]\W*(correct|partially correct|partial|incorrect)\b`)
+	judgementLineRe = regexp.MustCompile(`(?i)\b(?:judg(?:e)?ment|correct)\s*\**\s*:\s*\**\s*\[?\s*(partially[ _]correct|\w+)`)
+	explanationRe   = regexp.MustCompile(`(?is)\bexplanation\s*\**\s*:\s*\**\s*(.*)$`)
+)
 
-// parseVerdict reads the judge's reply: a JSON object with label and
-// rationale (possibly in a code fence), else a "Label: …" line.
+// parseVerdict reads the judge's reply: a "JUDGEMENT: label" line (yes
+// reads as correct and no as incorrect, as DIVE's verifier reads them) with
+// an "EXPLANATION:", else a JSON object with label and rationale (possibly
+// in a code fence), else a "Label: …" line.
 func parseVerdict(content string) (Verdict, error) {
 	norm := func(s string) (Label, bool) {
 		switch strings.ToLower(strings.TrimSpace(s)) {
@@ -283,10 +315,21 @@ func parseVerdict(content string) (Verdict, error) {
 			return Correct, true
 		case "partial", "partially correct", "partially_correct":
 			return Partial, true
-		case "incorrect", "wrong":
+		case "incorrect", "wrong", "no":
 			return Incorrect, true
+		case "yes":
+			return Correct, true
 		}
 		return "", false
+	}
+	if m := judgementLineRe.FindStringSubmatch(content); m != nil {
+		if l, ok := norm(m[1]); ok {
+			why := ""
+			if e := explanationRe.FindStringSubmatch(content); e != nil {
+				why = strings.TrimSpace(e[1])
+			}
+			return Verdict{Label: l, Rationale: why}, nil
+		}
 	}
 	if i, k := strings.Index(content, "{"), strings.LastIndex(content, "}"); i >= 0 && k > i {
 		var v struct {
@@ -307,8 +350,7 @@ func parseVerdict(content string) (Verdict, error) {
 }
 
 // Hybrid scores with the deterministic matcher and asks the judge only
-// where the matcher cannot decide (free text that does not match), or
-// always, by configuration.
+// where the matcher is undecided, or always, by configuration.
 type Hybrid struct {
 	match  *Match
 	judge  *Judge
@@ -324,8 +366,8 @@ func NewHybrid(m *Match, j *Judge, always bool) *Hybrid {
 func (h *Hybrid) Name() string { return HybridName }
 
 // Score implements Scorer. When the judge is asked and fails, the
-// deterministic result stands, marked judge_failed (with always set, the
-// failure is returned).
+// deterministic result stands, marked judge_failed (an undecided one stays
+// undecided, score 0); with always set, the failure is returned.
 func (h *Hybrid) Score(ctx context.Context, task *tasks.Task, response string) (Result, error) {
 	det, err := h.match.Score(ctx, task, response)
 	if err != nil {
@@ -333,10 +375,10 @@ func (h *Hybrid) Score(ctx context.Context, task *tasks.Task, response string) (
 	}
 	det.Scorer = HybridName
 	det.Components["judge_used"] = 0
-	if det.Extracted == "" || (!h.always && det.Components["conclusive"] == 1) {
+	if det.Extracted == "" || (!h.always && det.Label != Undecided) {
 		return det, nil
 	}
-	v, err := h.judge.Verdict(ctx, task.Question, task.GroundTruth, det.Extracted)
+	v, err := h.judge.Verdict(ctx, task.Question, task.GroundTruth, judgedText(response))
 	if err != nil {
 		if h.always {
 			return Result{}, err
@@ -353,8 +395,10 @@ func (h *Hybrid) Score(ctx context.Context, task *tasks.Task, response string) (
 	res.Components["deterministic"] = det.Score
 	res.Components["judge_used"] = 1
 	res.Components["judge_cached"] = b2f(v.Cached)
-	res.Label, res.Score = v.Label, labelScore(v.Label)
+	res.Label, res.Score = v.Label, h.judge.cfg.Rewards.For(v.Label)
+	res.DecidedBy = v.decidedBy()
 	res.Components["correctness"] = res.Score
-	res.Explanation = fmt.Sprintf("LLM judge (%s): %s [deterministic: %s]", v.Model, v.Rationale, det.Explanation)
+	res.Components["conclusive"] = 1
+	res.Explanation = fmt.Sprintf("LLM judge (%s): %s [rules: %s: %s]", v.Model, v.Rationale, det.Label, det.Explanation)
 	return res, nil
 }

@@ -134,7 +134,7 @@ func TestJudgeFailuresAreLabelled(t *testing.T) {
 			}
 			return http.StatusOK, "Label: partial\nOne of two values is right.", 0
 		})
-		j := f.judge(t, JudgeConfig{})
+		j := f.judge(t, JudgeConfig{Rewards: LabelRewards{Correct: 1, Partial: 0.5}})
 		res, err := j.Score(context.Background(), task, "<answer>y</answer>")
 		if err != nil || res.Label != Partial || res.Score != 0.5 || f.requests.Load() != 2 {
 			t.Fatalf("retry: %+v %v (%d requests)", res, err, f.requests.Load())
@@ -179,6 +179,13 @@ func TestParseVerdict(t *testing.T) {
 		{`{"label":"incorrect","rationale":"no"}`, Incorrect},
 		{"Label: partially correct\nbecause", Partial},
 		{"**Label**: Incorrect", Incorrect},
+		// The DIVE verifier's format, its fallback and its yes/no.
+		{"JUDGEMENT: correct\nEXPLANATION: same value", Correct},
+		{"JUDGEMENT: [partial]\nEXPLANATION: one part", Partial},
+		{"**JUDGEMENT:** Incorrect\n**EXPLANATION:** differs", Incorrect},
+		{"JUDGMENT: partially correct", Partial},
+		{"CORRECT: yes", Correct},
+		{"CORRECT: no", Incorrect},
 	}
 	for _, tc := range tests {
 		v, err := parseVerdict(tc.in)
@@ -217,8 +224,8 @@ func TestHybrid(t *testing.T) {
 	// A failing judge leaves the deterministic result, marked.
 	broken, _ := NewJudge(JudgeConfig{BaseURL: "http://127.0.0.1:1/v1", Model: "m", Retries: -1})
 	h = NewHybrid(NewMatch(DefaultMatchOptions()), broken, false)
-	res, err = h.Score(ctx, &tasks.Task{ID: "t", GroundTruth: "the Treaty of Paris"}, "<answer>a treaty</answer>")
-	if err != nil || res.Components["judge_failed"] != 1 || !strings.Contains(res.Explanation, "LLM judge failed (unreachable") || res.Label != Incorrect {
+	res, err = h.Score(ctx, &tasks.Task{ID: "t", GroundTruth: "the Treaty of Paris"}, "<answer>the peace signed in Paris in 1783</answer>")
+	if err != nil || res.Components["judge_failed"] != 1 || !strings.Contains(res.Explanation, "LLM judge failed (unreachable") || res.Label != Undecided || res.Score != 0 {
 		t.Fatalf("broken judge, fallback mode: %+v %v", res, err)
 	}
 	// With always, the failure is the result.

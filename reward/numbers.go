@@ -17,9 +17,6 @@ type Quantity struct {
 }
 
 var (
-	// numberToken finds a written number: sign, digits with optional
-	// thousands separators, decimals, exponent.
-	numberToken = regexp.MustCompile(`[-+−–]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+)?`)
 	// quantityRe is a whole answer that is one number with an optional
 	// currency sign, multiplier word, percent and unit.
 	quantityRe = regexp.MustCompile(`^(?i)(?:approximately |approx\.? |about |around |~|≈)?([$€£¥]\s?)?` +
@@ -104,33 +101,6 @@ func ParseQuantity(s string) (Quantity, bool) {
 	return Quantity{}, false
 }
 
-// numbersIn lists the numbers written in digits in s.
-func numbersIn(s string) []Quantity {
-	var out []Quantity
-	for _, loc := range numberToken.FindAllStringIndex(s, -1) {
-		tok := s[loc[0]:loc[1]]
-		if !strings.ContainsAny(tok, "0123456789") {
-			continue
-		}
-		// A hyphen between words or digits ("COVID-19", "2019-2020") is not a sign.
-		if loc[0] > 0 && (tok[0] == '-' || tok[0] == '+') {
-			prev := s[loc[0]-1]
-			if prev != ' ' && prev != '(' && prev != '[' && prev != ':' && prev != '=' {
-				tok = tok[1:]
-			}
-		}
-		if v, dec, ok := parseDecimal(tok); ok {
-			q := Quantity{Value: v, Decimals: dec}
-			rest := strings.TrimSpace(s[loc[1]:])
-			if strings.HasPrefix(rest, "%") || strings.HasPrefix(strings.ToLower(rest), "percent") {
-				q.Percent = true
-			}
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
 var (
 	smallNumbers = map[string]float64{"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
 		"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -143,6 +113,22 @@ var (
 // trillions: "forty-two", "one hundred and five", "two million three
 // hundred thousand", "minus seven".
 func parseWordNumber(s string) (float64, bool) {
+	if whole, frac, ok := strings.Cut(strings.ToLower(s), " point "); ok {
+		w, okW := parseWordNumber(whole)
+		digits := ""
+		for _, d := range strings.Fields(frac) {
+			v, isDigit := smallNumbers[d]
+			if !isDigit || v > 9 || d == "a" || d == "dozen" {
+				return 0, false
+			}
+			digits += strconv.Itoa(int(v))
+		}
+		f, err := strconv.ParseFloat("0."+digits, 64)
+		if !okW || err != nil || digits == "" {
+			return 0, false
+		}
+		return w + math.Copysign(f, w+0.5), true
+	}
 	words := strings.Fields(strings.NewReplacer("-", " ", ",", " ").Replace(strings.ToLower(s)))
 	if len(words) == 0 || len(words) > 20 {
 		return 0, false
@@ -191,19 +177,4 @@ func parseWordNumber(s string) (float64, bool) {
 		return 0, false
 	}
 	return sign * (total + group), true
-}
-
-// roundTo rounds v to n decimals (n may be negative: tens, hundreds).
-func roundTo(v float64, n int) float64 {
-	p := math.Pow(10, float64(n))
-	return math.Round(v*p) / p
-}
-
-// roundSig rounds v to n significant figures.
-func roundSig(v float64, n int) float64 {
-	if v == 0 || n <= 0 {
-		return v
-	}
-	d := int(math.Ceil(math.Log10(math.Abs(v))))
-	return roundTo(v, n-d)
 }

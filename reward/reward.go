@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -21,6 +22,10 @@ const (
 	Correct   Label = "correct"
 	Partial   Label = "partial"
 	Incorrect Label = "incorrect"
+	// Undecided marks an answer the deterministic rules could not decide
+	// (a paraphrase, an answer with no clear commitment): without an LLM
+	// judge its score is 0 and is no verdict; trainers should mask it.
+	Undecided Label = "undecided"
 	// ScoringFailed marks a result whose scorer could not give a verdict
 	// (an LLM judge that timed out, say): its score is 0 and is no verdict
 	// on the answer; trainers should mask it, not learn from it.
@@ -41,6 +46,67 @@ type Result struct {
 	Extracted string `json:"extracted"`
 	// Scorer names the scorer that produced the result.
 	Scorer string `json:"scorer"`
+	// DecidedBy says which path gave the label: "rule" (the deterministic
+	// matcher), "judge" (an LLM judge's request), "judge_cache" (a cached
+	// verdict of the judge), or "none" (no answer to score).
+	DecidedBy string `json:"decided_by,omitempty"`
+}
+
+// The paths that decide a label.
+const (
+	DecidedByRule       = "rule"
+	DecidedByJudge      = "judge"
+	DecidedByJudgeCache = "judge_cache"
+	DecidedByNone       = "none"
+)
+
+// LabelRewards maps a verdict's label to its reward. Undecided and
+// scoring_failed results always score 0: they are no verdict.
+type LabelRewards struct {
+	Correct   float64 `json:"correct"`
+	Partial   float64 `json:"partial"`
+	Incorrect float64 `json:"incorrect"`
+}
+
+// DefaultLabelRewards is DIVE's strict mapping: 1 for correct, 0 for
+// partial and incorrect.
+func DefaultLabelRewards() LabelRewards { return LabelRewards{Correct: 1} }
+
+// For is the reward of a label.
+func (r LabelRewards) For(l Label) float64 {
+	switch l {
+	case Correct:
+		return r.Correct
+	case Partial:
+		return r.Partial
+	case Incorrect:
+		return r.Incorrect
+	}
+	return 0
+}
+
+// ParseLabelRewards reads "correct=1,partial=0.5,incorrect=0"; labels not
+// given keep the default. Each reward is in [0, 1].
+func ParseLabelRewards(s string) (LabelRewards, error) {
+	r := DefaultLabelRewards()
+	fields := map[string]*float64{"correct": &r.Correct, "partial": &r.Partial, "incorrect": &r.Incorrect}
+	for _, kv := range strings.Split(s, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		p, known := fields[strings.TrimSpace(k)]
+		if !ok || !known {
+			return LabelRewards{}, fmt.Errorf("bad label reward %q: want LABEL=NUMBER with LABEL one of correct, partial, incorrect", kv)
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || f < 0 || f > 1 {
+			return LabelRewards{}, fmt.Errorf("bad label reward %q: want a number in [0, 1]", kv)
+		}
+		*p = f
+	}
+	return r, nil
 }
 
 // Scorer scores a final response for a task. Implementations must be safe
@@ -139,11 +205,11 @@ func (r *Registry) Score(ctx context.Context, task *tasks.Task, response string)
 // scoring_failed, the error as the explanation.
 func Failed(scorer string, err error) Result {
 	return Result{Score: 0, Label: ScoringFailed, Components: map[string]float64{"correctness": 0, "scoring_failed": 1},
-		Explanation: "scoring failed: " + err.Error(), Scorer: scorer}
+		Explanation: "scoring failed: " + err.Error(), Scorer: scorer, DecidedBy: DecidedByNone}
 }
 
 // Zero is the result for an episode that ended without an answer.
 func Zero(reason string) Result {
 	return Result{Score: 0, Label: Incorrect, Components: map[string]float64{"correctness": 0, "answer_found": 0},
-		Explanation: reason, Scorer: "none"}
+		Explanation: reason, Scorer: "none", DecidedBy: DecidedByNone}
 }

@@ -117,7 +117,7 @@ func TestExtractWith(t *testing.T) {
 			t.Errorf("ParseExtraction(%q) accepted", bad)
 		}
 	}
-	m := NewMatch(MatchOptions{RelTol: 1e-6, Extraction: strict})
+	m := NewMatch(MatchOptions{Extraction: strict})
 	res, _ := m.Score(context.Background(), &tasks.Task{ID: "t", GroundTruth: "42"}, "The answer is 42.")
 	if res.Label != Incorrect || res.Explanation != "no answer found in the response" {
 		t.Errorf("strict scorer: %+v", res)

@@ -467,13 +467,20 @@ func TestScoreCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err)
 	}
-	// Line 7 is labelled correct by a lenient grader; the scorer calls the hedge "Paris or Lyon" incorrect.
-	if sum.N != 6 || sum.Labelled != 6 || sum.Accuracy == nil || math.Abs(*sum.Accuracy-5.0/6) > 1e-9 ||
-		sum.Labels["correct"] != 3 || sum.Labels["partial"] != 1 || sum.Labels["incorrect"] != 2 || sum.Results[4].Line != 6 {
+	// Line 7 is labelled correct by a lenient grader; the scorer calls the
+	// hedge "Paris or Lyon" incorrect. Line 8 is a paraphrase the rules leave
+	// undecided (score 0): it counts against agreement and coverage.
+	if sum.N != 7 || sum.Labelled != 7 || sum.Accuracy == nil || math.Abs(*sum.Accuracy-5.0/7) > 1e-9 ||
+		math.Abs(*sum.Coverage-6.0/7) > 1e-9 || math.Abs(*sum.DecidedAccuracy-5.0/6) > 1e-9 ||
+		sum.Labels["correct"] != 3 || sum.Labels["partial"] != 1 || sum.Labels["incorrect"] != 2 || sum.Labels["undecided"] != 1 ||
+		sum.Results[4].Line != 6 || sum.Results[6].Score != 0 || sum.DecidedBy["rule"] != 7 {
 		t.Fatalf("summary %+v", sum)
 	}
+	if c := sum.ByCategory["text"]; c == nil || c.Labelled != 1 || c.Decided != 0 {
+		t.Fatalf("by category: %+v", sum.ByCategory)
+	}
 	out, _, err = runCLI(t, "score", "testdata/score.jsonl")
-	if err != nil || !strings.Contains(out, "agreement with the 6 given labels: 0.8333") {
+	if err != nil || !strings.Contains(out, "agreement with the 7 given labels: 0.7143; coverage 0.8571; agreement on the 6 decided: 0.8333") {
 		t.Fatalf("table: %q %v", out, err)
 	}
 	out, _, err = runCLI(t, "score", "testdata/score.jsonl", "--scorer", "exact", "--json")
@@ -487,7 +494,6 @@ func TestScoreCommand(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, bad := range []struct{ content, want string }{
-		{`{"ground_truth": "1", "respons": "x"}`, `:1: json: unknown field "respons"`},
 		{"\n" + `{"ground_truth": "1", "response": "1", "label": "right"}`, `:2: label "right"`},
 		{`{"question": "q", "response": "1"}`, ":1: ground_truth is missing"},
 		{`not json`, ":1: invalid character"},
@@ -519,7 +525,7 @@ func TestScoreWithJudge(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id": "c", "object": "chat.completion", "created": 1, "model": "judge-1", "choices": [{"index": 0,
-			"message": {"role": "assistant", "content": "{\"label\": \"incorrect\", \"rationale\": \"It hedges between two cities.\"}"},
+			"message": {"role": "assistant", "content": "JUDGEMENT: correct\nEXPLANATION: The same treaty, named by its place and year."},
 			"finish_reason": "stop"}], "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}`)
 	}))
 	defer srv.Close()
@@ -535,7 +541,9 @@ func TestScoreWithJudge(t *testing.T) {
 			t.Fatal(err)
 		}
 		last := sum.Results[len(sum.Results)-1]
-		if sum.Scorer != "match+judge" || last.Label != "incorrect" || !strings.Contains(last.Explanation, "hedges") || requests.Load() != 1 {
+		by := map[int]string{1: "judge", 2: "judge_cache"}[run]
+		if sum.Scorer != "match+judge" || last.Label != "correct" || last.DecidedBy != by || !strings.Contains(last.Explanation, "same treaty") ||
+			requests.Load() != 1 || sum.Results[5].Label != "incorrect" || sum.Results[5].DecidedBy != "rule" {
 			t.Fatalf("run %d: scorer %s, last %+v, %d requests", run, sum.Scorer, last, requests.Load())
 		}
 	}

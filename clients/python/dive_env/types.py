@@ -34,6 +34,7 @@ class Reward:
     explanation: str = ""
     extracted: str = ""
     scorer: str = ""
+    decided_by: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -45,6 +46,16 @@ class Reward:
     def scoring_failed(self) -> bool:
         """True when the scorer could not decide (mask such episodes, do not train on their 0)."""
         return self.label == "scoring_failed"
+
+    @property
+    def undecided(self) -> bool:
+        """True when the rules could not decide and no LLM judge did (score 0, no verdict)."""
+        return self.label == "undecided"
+
+    @property
+    def masked(self) -> bool:
+        """True when the reward is no verdict (undecided or scoring_failed): leave it out of training."""
+        return self.label in ("undecided", "scoring_failed")
 
     @classmethod
     def from_dict(cls, data: Optional[dict]) -> Optional["Reward"]:

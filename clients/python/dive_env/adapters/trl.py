@@ -50,8 +50,8 @@ def reward_function(url: str = "", *, client: Optional[Client] = None, task_id_c
     (conversational completions as messages, so failed tool calls count as in
     an episode). With ``environments`` (environment_factory), each rollout's
     final completion ends its episode, and the episode's reward is returned.
-    A reward the scorer could not decide is None (TRL ignores it) unless
-    ``mask_scoring_failures`` is False.
+    A reward that is no verdict (labelled undecided or scoring_failed) is None
+    (TRL ignores it) unless ``mask_scoring_failures`` is False.
     """
 
     def dive_reward(prompts=None, completions=None, environments=None, **kwargs) -> list:
@@ -69,7 +69,7 @@ def reward_function(url: str = "", *, client: Optional[Client] = None, task_id_c
         for r in rewards:
             if isinstance(r, Exception):
                 raise r
-            if r is None or (mask_scoring_failures and r.scoring_failed):
+            if r is None or (mask_scoring_failures and r.masked):
                 out.append(None)
             else:
                 out.append(r.score)

@@ -1,0 +1,237 @@
+package reward
+
+import (
+	"regexp"
+	"strings"
+)
+
+// A response commits to an answer in a few recognisable ways: inside
+// answer tags or \boxed{}, on an "Answer:" line, in bold, or as the value
+// that follows "is", "=", "≈" or "→" in its last statement. The numbers of
+// the reasoning before it are not the answer. This file finds, among the
+// values of the reference's kind that a response mentions (candidates),
+// the one it commits to, and whether it hedges between several.
+
+// cand is one value of the reference's kind found in a text.
+type cand struct {
+	start, end  int
+	bold, paren bool
+	// key identifies the value: two candidates with one key say the same.
+	key string
+}
+
+// strength is how surely a candidate is the committed answer.
+const (
+	weak   = 1 // the last value of the last statement that has one
+	cued   = 2 // a value right after "is", "=", "≈", "→", ":" …
+	marked = 3 // on an answer line, in bold, or the only value
+)
+
+// commitment is the candidate a text commits to.
+type commitment struct {
+	idx      int   // index into the candidates, -1 when there are none
+	strength int   // weak, cued or marked
+	hedge    bool  // the statement offers another value as an alternative
+	alt      int   // that other value's index, when hedge
+	earlier  []int // values committed to by earlier statements (cued or marked)
+}
+
+var (
+	// cueRe is what precedes a committed value.
+	cueRe = regexp.MustCompile(`(?i)(?:\bis|\bare|\bwas|\bwere|\bbe|\bequals?|\bgives?|\btotals?|\bcomes\s+to|\bcame\s+to|\brounds\s+to|\bbecomes?|\bof|\bto|\bby|\bweighs|\bcosts?|\blasted|\btook|\btakes|\breached|\bstands\s+at|\bamounts?\s+to|=|≈|≃|~|→|->|=>|:)\s*(?:about|approximately|approx\.?|roughly|around|just|only|exactly|nearly|an?|the|\*\*|__|\$|\()*\s*$`)
+	// hedgeRe marks a statement that offers alternatives.
+	eitherRe = regexp.MustCompile(`(?i)\beither\b|\bbetween\b|\bsomewhere\b|\bdepending\b`)
+	hedgeRe  = regexp.MustCompile(`(?i)\bor\b|\beither\b|\bbetween\b|\bdepending\b|\bpossibly\b|\bperhaps\b|\bmaybe\b|\bmight\s+be\b|\bcould\s+be\b|\bsomewhere\b|\bnot\s+sure\b|\bunsure\b|\banywhere\s+from\b`)
+)
+
+// sentenceSpans splits text into statements: lines, and sentences within
+// them (a period, semicolon, question or exclamation mark before a space;
+// not a decimal point).
+func sentenceSpans(text string) []span {
+	var out []span
+	start := 0
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		end := false
+		switch c {
+		case '\n':
+			end = true
+		case '.', ';', '?', '!':
+			end = i+1 == len(text) || text[i+1] == ' ' || text[i+1] == '\n' || text[i+1] == '*'
+		}
+		if end {
+			if strings.TrimSpace(text[start:i+1]) != "" {
+				out = append(out, span{start, i + 1})
+			}
+			start = i + 1
+		}
+	}
+	if strings.TrimSpace(text[start:]) != "" {
+		out = append(out, span{start, len(text)})
+	}
+	return out
+}
+
+func spanOf(spans []span, i int) int {
+	for k, s := range spans {
+		if i >= s.start && i < s.end {
+			return k
+		}
+	}
+	return len(spans) - 1
+}
+
+// isCued reports a candidate that follows a cue in its statement.
+func isCued(text string, sentStart int, c cand) bool {
+	before := text[sentStart:c.start]
+	if len(before) > 40 {
+		before = before[len(before)-40:]
+	}
+	return cueRe.MatchString(before)
+}
+
+// commit finds the candidate that text commits to.
+func commit(text string, cands []cand) commitment {
+	cm := commitment{idx: -1, alt: -1}
+	if len(cands) == 0 {
+		return cm
+	}
+	sents := sentenceSpans(text)
+	sentOf := make([]int, len(cands))
+	for i, c := range cands {
+		sentOf[i] = spanOf(sents, c.start)
+	}
+	distinct := map[string]bool{}
+	for _, c := range cands {
+		distinct[c.key] = true
+	}
+	pick := func(i, strength int) commitment {
+		cm.idx, cm.strength = i, strength
+		return cm
+	}
+	switch {
+	case len(distinct) == 1:
+		pick(len(cands)-1, marked)
+	default:
+		if i := onAnswerLine(text, cands); i >= 0 {
+			pick(i, marked)
+		} else if i := lastBold(cands); i >= 0 {
+			pick(i, marked)
+		} else {
+			last := sentOf[len(cands)-1]
+			// Prefer values outside parentheses: those are asides.
+			best, bestStrength := -1, 0
+			for i := range cands {
+				if sentOf[i] != last {
+					continue
+				}
+				s := weak
+				if isCued(text, sents[sentOf[i]].start, cands[i]) {
+					s = cued
+				}
+				if cands[i].paren {
+					s = 0 // an aside
+				}
+				if s >= bestStrength {
+					best, bestStrength = i, s
+				}
+			}
+			if bestStrength < weak {
+				bestStrength = weak
+			}
+			pick(best, bestStrength)
+		}
+	}
+	// Values committed to by earlier statements.
+	for i, c := range cands {
+		if i == cm.idx || c.paren || sentOf[i] == sentOf[cm.idx] {
+			continue
+		}
+		if c.bold || isCued(text, sents[sentOf[i]].start, c) {
+			cm.earlier = append(cm.earlier, i)
+		}
+	}
+	// A hedge: the committed statement offers another value.
+	s := sents[sentOf[cm.idx]]
+	for i, c := range cands {
+		if i == cm.idx || c.key == cands[cm.idx].key || sentOf[i] != sentOf[cm.idx] {
+			continue
+		}
+		lo, hi := c.end, cands[cm.idx].start
+		if lo > hi {
+			lo, hi = cands[cm.idx].end, c.start
+		}
+		between := text[max(lo, s.start):max(hi, lo)]
+		lead := text[s.start:min(cands[cm.idx].start, c.start)]
+		if hedgeRe.MatchString(between) || eitherRe.MatchString(lead) || listSeparated(between) {
+			cm.hedge, cm.alt = true, i
+			break
+		}
+	}
+	return cm
+}
+
+// listSeparated reports two values separated only by a list separator
+// ("11, 12", "Saturn; Jupiter").
+func listSeparated(between string) bool {
+	b := strings.TrimSpace(strings.Trim(strings.TrimSpace(between), "*_"))
+	return b == "," || b == ";" || b == "/" || b == "|" || b == "and" || b == ", and"
+}
+
+// onAnswerLine returns the first candidate on the last answer line that
+// holds one, or -1.
+func onAnswerLine(text string, cands []cand) int {
+	lines := answerLines(text)
+	for k := len(lines) - 1; k >= 0; k-- {
+		for i, c := range cands {
+			if c.start >= lines[k].start && c.start < lines[k].end {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// answerWordRe names a label that announces the answer.
+var answerWordRe = regexp.MustCompile(`(?i)^(?:the\s+)?(?:final\s+)?(?:answer|result|conclusion|solution|summary|in\s+summary|therefore|thus|so)\b`)
+
+// answerLines lists the value parts of lines that announce an answer:
+// "Answer: …", "**Final answer:** …", a line in bold with a label
+// ("**Monthly payment: $331.77**", "**Closing price:** $30.95").
+func answerLines(text string) []span {
+	var out []span
+	pos := 0
+	for _, line := range strings.SplitAfter(text, "\n") {
+		start := pos
+		pos += len(line)
+		l := strings.TrimLeft(line, " \t>#-")
+		off := start + len(line) - len(l)
+		bold := strings.HasPrefix(l, "**") || strings.HasPrefix(l, "__")
+		body := strings.TrimLeft(l, "*_ ")
+		off += len(l) - len(body)
+		idx := strings.IndexAny(body, ":=：")
+		if idx <= 0 || idx > 60 {
+			continue
+		}
+		label := strings.TrimSpace(strings.Trim(body[:idx], "*_ "))
+		if label == "" || strings.ContainsAny(label, "0123456789") && !answerWordRe.MatchString(label) {
+			continue
+		}
+		closesBold := strings.HasSuffix(strings.TrimSpace(body[:idx]), "**") || strings.HasPrefix(strings.TrimSpace(body[idx+1:]), "**") ||
+			strings.HasSuffix(strings.TrimSpace(line), "**")
+		if answerWordRe.MatchString(label) || (bold && closesBold) {
+			out = append(out, span{off + idx + 1, start + len(line)})
+		}
+	}
+	return out
+}
+
+// lastBold returns the last candidate in bold, or -1.
+func lastBold(cands []cand) int {
+	for i := len(cands) - 1; i >= 0; i-- {
+		if cands[i].bold {
+			return i
+		}
+	}
+	return -1
+}
