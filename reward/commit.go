@@ -2,6 +2,7 @@ package reward
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -37,8 +38,6 @@ type commitment struct {
 }
 
 var (
-	// cueRe is what precedes a committed value.
-	cueRe = regexp.MustCompile(`(?i)(?:\bis|\bare|\bwas|\bwere|\bbe|\bequals?|\bgives?|\btotals?|\bcomes\s+to|\bcame\s+to|\brounds\s+to|\bbecomes?|\bof|\bto|\bby|\bweighs|\bcosts?|\blasted|\btook|\btakes|\breached|\bstands\s+at|\bamounts?\s+to|=|≈|≃|~|→|->|=>|:)\s*(?:about|approximately|approx\.?|roughly|around|just|only|exactly|nearly|an?|the|\*\*|__|\$|\()*\s*$`)
 	// hedgeRe marks a statement that offers alternatives.
 	eitherRe = regexp.MustCompile(`(?i)\beither\b|\bbetween\b|\bsomewhere\b|\bdepending\b`)
 	hedgeRe  = regexp.MustCompile(`(?i)\bor\b|\beither\b|\bbetween\b|\bdepending\b|\bpossibly\b|\bperhaps\b|\bmaybe\b|\bmight\s+be\b|\bcould\s+be\b|\bsomewhere\b|\bnot\s+sure\b|\bunsure\b|\banywhere\s+from\b`)
@@ -73,21 +72,16 @@ func sentenceSpans(text string) []span {
 }
 
 func spanOf(spans []span, i int) int {
-	for k, s := range spans {
-		if i >= s.start && i < s.end {
-			return k
-		}
+	k := sort.Search(len(spans), func(k int) bool { return spans[k].end > i })
+	if k < len(spans) && i >= spans[k].start {
+		return k
 	}
 	return len(spans) - 1
 }
 
 // isCued reports a candidate that follows a cue in its statement.
 func isCued(text string, sentStart int, c cand) bool {
-	before := text[sentStart:c.start]
-	if len(before) > 40 {
-		before = before[len(before)-40:]
-	}
-	return cueRe.MatchString(before)
+	return cuedBefore(text[sentStart:c.start])
 }
 
 // commit finds the candidate that text commits to.
@@ -104,6 +98,16 @@ func commit(text string, cands []cand) commitment {
 	distinct := map[string]bool{}
 	for _, c := range cands {
 		distinct[c.key] = true
+	}
+	cuedMemo := make([]int8, len(cands))
+	cuedAt := func(i int) bool {
+		if cuedMemo[i] == 0 {
+			cuedMemo[i] = 1
+			if isCued(text, sents[sentOf[i]].start, cands[i]) {
+				cuedMemo[i] = 2
+			}
+		}
+		return cuedMemo[i] == 2
 	}
 	pick := func(i, strength int) commitment {
 		cm.idx, cm.strength = i, strength
@@ -126,7 +130,7 @@ func commit(text string, cands []cand) commitment {
 					continue
 				}
 				s := weak
-				if isCued(text, sents[sentOf[i]].start, cands[i]) {
+				if cuedAt(i) {
 					s = cued
 				}
 				if cands[i].paren {
@@ -147,7 +151,7 @@ func commit(text string, cands []cand) commitment {
 		if i == cm.idx || c.paren || sentOf[i] == sentOf[cm.idx] {
 			continue
 		}
-		if c.bold || isCued(text, sents[sentOf[i]].start, c) {
+		if c.bold || cuedAt(i) {
 			cm.earlier = append(cm.earlier, i)
 		}
 	}

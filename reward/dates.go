@@ -85,6 +85,10 @@ func ParseDates(s string) []Date {
 var dateInTextRe = regexp.MustCompile(`(?i)\b(?:\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|` +
 	`[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3,9}\.?,?\s+\d{4}|[a-z]{3,9}\.?,?\s+\d{4})\b`)
 
+// dateInLowerRe is dateInTextRe for text already in lower case.
+var dateInLowerRe = regexp.MustCompile(`\b(?:\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|` +
+	`[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[a-z]{3,9}\.?,?\s+\d{4}|[a-z]{3,9}\.?,?\s+\d{4})\b`)
+
 // FindDates reads the answer as a date, or else the dates written inside it.
 func FindDates(s string) []Date {
 	if d := ParseDates(s); len(d) > 0 {

@@ -14,30 +14,40 @@ import (
 // reference: not the parts of dates, step numbers, or numbers the
 // question gives (unless nothing else is left).
 func numberCands(text string, ref *refInfo) ([]numVal, []cand) {
-	all := findNumbers(text, ref.ratio)
+	nums := findNumbers(text, ref.ratio)
 	dates := dateMentions(text)
-	var nums []numVal
-	for _, n := range all {
+	k := 0
+	for _, n := range nums {
 		if inDateMention(dates, n.start) {
 			continue
 		}
-		before := strings.ToLower(strings.TrimRight(text[max(0, n.start-6):n.start], " "))
+		before := lowerASCII(strings.TrimRight(text[max(0, n.start-6):n.start], " "))
 		if strings.HasSuffix(before, "step") || strings.HasSuffix(before, "#") {
 			continue
 		}
-		nums = append(nums, n)
+		nums[k] = n
+		k++
 	}
-	nums = append(nums, wordNumbers(text, len(nums) == 0)...)
-	sortNums(nums)
-	// Echoes of the question.
-	var kept []numVal
+	nums = nums[:k]
+	if w := wordNumbers(text, len(nums) == 0); len(w) > 0 {
+		nums = append(nums, w...)
+		sortNums(nums)
+	}
+	// Echoes of the question, unless nothing else is left.
+	echoes := 0
 	for _, n := range nums {
-		if !ref.isEcho(n) {
-			kept = append(kept, n)
+		if ref.isEcho(n) {
+			echoes++
 		}
 	}
-	if len(kept) == 0 {
-		kept = nums
+	kept := nums
+	if echoes > 0 && echoes < len(nums) {
+		kept = make([]numVal, 0, len(nums)-echoes)
+		for _, n := range nums {
+			if !ref.isEcho(n) {
+				kept = append(kept, n)
+			}
+		}
 	}
 	// Values of another kind (a percentage where an amount is asked, a
 	// length where a mass is) are not candidates while others are.
@@ -45,13 +55,16 @@ func numberCands(text string, ref *refInfo) ([]numVal, []cand) {
 	for _, n := range kept {
 		bestTier = max(bestTier, ref.compat(n))
 	}
-	var typed []numVal
-	for _, n := range kept {
-		if ref.compat(n) > 0 || bestTier == 0 {
-			typed = append(typed, n)
+	if bestTier > 0 {
+		k := 0
+		for _, n := range kept {
+			if ref.compat(n) > 0 {
+				kept[k] = n
+				k++
+			}
 		}
+		kept = kept[:k]
 	}
-	kept = typed
 	cands := make([]cand, len(kept))
 	for i, n := range kept {
 		cands[i] = cand{start: n.start, end: n.end, bold: n.bold, paren: n.paren || n.context, key: numKey(n)}
@@ -116,46 +129,151 @@ func (ref *refInfo) isEcho(n numVal) bool {
 	return false
 }
 
-var wordNumRe = regexp.MustCompile(`(?i)\b(?:(?:minus|negative)\s+)?(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen)(?:[\s-]+(?:and\s+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|point))*\b`)
+// numberWords are the words of numbers written out.
+var numberWords = wordSet("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+	"thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty",
+	"seventy", "eighty", "ninety", "hundred", "thousand", "million", "billion", "dozen")
 
-// wordNumbers reads numbers written in words: in bold, or anywhere when
-// the text has no digits.
+// wordNumbers reads numbers written in words ("forty-two", "two million
+// three hundred thousand", "fifty seven point two", "minus seven"): in
+// bold, or anywhere when the text has no digits.
 func wordNumbers(text string, anywhere bool) []numVal {
 	var out []numVal
 	bold := boldSpans(text)
-	for _, loc := range wordNumRe.FindAllStringIndex(text, 20) {
-		b := inSpans(bold, loc[0])
+	if !anywhere && len(bold) == 0 {
+		return nil
+	}
+	lower := lowerASCII(text)
+	type word struct{ start, end int }
+	var run []word
+	flush := func() {
+		// A run may not end on "and", "point", "minus".
+		for len(run) > 0 {
+			w := lower[run[len(run)-1].start:run[len(run)-1].end]
+			if w != "and" && w != "point" && w != "minus" && w != "negative" {
+				break
+			}
+			run = run[:len(run)-1]
+		}
+		if len(run) == 0 {
+			return
+		}
+		s, e := run[0].start, run[len(run)-1].end
+		run = run[:0]
+		b := inSpans(bold, s)
 		if !b && !anywhere {
+			return
+		}
+		v, ok := parseWordNumber(lower[s:e])
+		if !ok {
+			return
+		}
+		n := numVal{start: s, end: e, value: v, bold: b}
+		if _, frac, ok := strings.Cut(lower[s:e], " point "); ok {
+			n.decimals = len(strings.Fields(frac))
+		}
+		if percentAt(text[e:]) > 0 {
+			n.percent = true
+		}
+		out = append(out, n)
+	}
+	for i := 0; i < len(lower) && len(out) < 20; {
+		if !isLetter(lower[i]) {
+			if lower[i] != ' ' && lower[i] != '-' {
+				flush()
+			}
+			i++
 			continue
 		}
-		if v, ok := parseWordNumber(text[loc[0]:loc[1]]); ok {
-			n := numVal{start: loc[0], end: loc[1], value: v, bold: b}
-			if _, frac, ok := strings.Cut(strings.ToLower(text[loc[0]:loc[1]]), " point "); ok {
-				n.decimals = len(strings.Fields(frac))
-			}
-			if rest := text[loc[1]:]; percentRe.MatchString(rest) {
-				n.percent = true
-			}
-			out = append(out, n)
+		j := i
+		for j < len(lower) && isLetter(lower[j]) {
+			j++
 		}
+		w := lower[i:j]
+		switch {
+		case numberWords[w]:
+			run = append(run, word{i, j})
+		case len(run) > 0 && (w == "and" || w == "point"):
+			run = append(run, word{i, j})
+		case len(run) == 0 && (w == "minus" || w == "negative"):
+			run = append(run, word{i, j})
+		default:
+			flush()
+			run = run[:0]
+		}
+		i = j
 	}
+	flush()
 	return out
 }
 
+// judgeNumber reads a long answer's conclusion first: when its last
+// paragraph with a number commits to a value the rules accept, or marks
+// its value (bold, an answer line), and nothing before it is marked as the
+// answer, the reasoning before it need not be read. Otherwise the whole
+// text is.
 func (m *Match) judgeNumber(text string, ref *refInfo, pol policy) verdict {
+	if len(text) > 512 {
+		if start := conclusionStart(text); start > 0 {
+			if v, strength := m.judgeNumberIn(text[start:], ref, pol); v.label == Correct || v.label == Partial || strength == marked {
+				return v
+			}
+		}
+	}
+	v, _ := m.judgeNumberIn(text, ref, pol)
+	return v
+}
+
+// conclusionStart is where the last paragraph with a digit begins, or 0
+// when an answer line or a bold number comes before it.
+func conclusionStart(text string) int {
+	end := len(text)
+	start := 0
+	for end > 0 {
+		i := strings.LastIndex(text[:end], "\n\n")
+		if strings.IndexFunc(text[i+1:end], func(r rune) bool { return r >= '0' && r <= '9' }) >= 0 {
+			start = i + 1
+			break
+		}
+		if i < 0 {
+			return 0
+		}
+		end = i
+	}
+	if start <= 0 {
+		return 0
+	}
+	head := text[:start]
+	for _, b := range boldSpans(head) {
+		inner := lowerASCII(head[b.start:b.end])
+		if strings.ContainsAny(inner, "0123456789") && !strings.Contains(inner, "step") {
+			return 0
+		}
+	}
+	for _, l := range answerLines(head) {
+		if strings.ContainsAny(head[l.start:l.end], "0123456789") {
+			return 0
+		}
+	}
+	return start
+}
+
+// judgeNumberIn decides text, and says how surely the text marked the
+// value it was judged on (weak, cued, marked; 0 when it gave none).
+func (m *Match) judgeNumberIn(text string, ref *refInfo, pol policy) (verdict, int) {
 	nums, cands := numberCands(text, ref)
 	cm := commit(text, cands)
 	if cm.idx < 0 {
-		return decided(Incorrect, "the answer states no number; the reference is %s", ref.raw)
+		return decided(Incorrect, "the answer states no number; the reference is %s", ref.raw), cm.strength
 	}
 	v := m.numVerdict(nums[cm.idx], ref, pol)
 	if cm.hedge {
 		if w := m.numVerdict(nums[cm.alt], ref, pol); w.label != v.label || v.label != Correct {
-			return decided(Incorrect, "the answer hedges between %s and %s; the reference is %s", numText(text, nums[cm.idx]), numText(text, nums[cm.alt]), ref.raw)
+			return decided(Incorrect, "the answer hedges between %s and %s; the reference is %s", numText(text, nums[cm.idx]), numText(text, nums[cm.alt]), ref.raw), cm.strength
 		}
 	}
 	if v.label == Correct || v.label == Partial {
-		return v
+		return v, cm.strength
 	}
 	if cm.strength < marked {
 		for _, i := range cm.earlier {
@@ -164,22 +282,22 @@ func (m *Match) judgeNumber(text string, ref *refInfo, pol policy) verdict {
 				early, late := subjectOverlap(ref.question, statementAt(text, nums[i].start)), subjectOverlap(ref.question, statementAt(text, nums[cm.idx].start))
 				switch {
 				case early > late:
-					return decided(Correct, "%s (the statement about what the question asks; a later statement gives %s)", w.why, numText(text, nums[cm.idx]))
+					return decided(Correct, "%s (the statement about what the question asks; a later statement gives %s)", w.why, numText(text, nums[cm.idx])), cm.strength
 				case late > early:
-					return v
+					return v, cm.strength
 				}
-				return decided(Undecided, "the last statement gives %s, an earlier one %s (the reference %s): which is the answer is unclear", numText(text, nums[cm.idx]), numText(text, nums[i]), ref.raw)
+				return decided(Undecided, "the last statement gives %s, an earlier one %s (the reference %s): which is the answer is unclear", numText(text, nums[cm.idx]), numText(text, nums[i]), ref.raw), cm.strength
 			}
 		}
 	}
 	if cm.strength == weak {
 		for i := range nums {
 			if i != cm.idx && m.numVerdict(nums[i], ref, pol).label == Correct {
-				return decided(Undecided, "the answer mentions the reference %s but ends on %s: which is the answer is unclear", ref.raw, numText(text, nums[cm.idx]))
+				return decided(Undecided, "the answer mentions the reference %s but ends on %s: which is the answer is unclear", ref.raw, numText(text, nums[cm.idx])), cm.strength
 			}
 		}
 	}
-	return v
+	return v, cm.strength
 }
 
 // statementAt is the statement of text that holds byte i.
@@ -318,15 +436,48 @@ type dateMention struct {
 }
 
 var (
-	monthDayRe = regexp.MustCompile(`(?i)\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b`)
+	monthDayRe = regexp.MustCompile(`\b(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b`)
 	monthRe    = regexp.MustCompile(`(?i)\b(january|february|march|april|june|july|august|september|october|november|december)\b`)
 	isoInText  = regexp.MustCompile(`\b\d{4}-\d{1,2}(?:-\d{1,2})?\b|\b\d{1,2}/\d{1,2}/\d{4}\b`)
 )
+
+// hasMonthWord reports a month name or abbreviation among the words of a
+// lower-cased text: without one, the date patterns of words are skipped.
+func hasMonthWord(lower string) bool {
+	for i := 0; i < len(lower); {
+		if !isLetter(lower[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lower) && isLetter(lower[j]) {
+			j++
+		}
+		if monthNames[lower[i:j]] > 0 {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// isoDates finds 2023-01-05, 2023-01 and 01/05/2023, only where a digit
+// is followed by - or /.
+func isoDates(text string) [][]int {
+	for i := 0; i+1 < len(text); i++ {
+		if isDigit(text[i]) && (text[i+1] == '-' || text[i+1] == '/') {
+			return isoInText.FindAllStringIndex(text, 32)
+		}
+	}
+	return nil
+}
 
 // dateMentions finds the dates written in text: full dates, month and
 // year, ISO dates.
 func dateMentions(text string) []dateMention {
 	var out []dateMention
+	lower := lowerASCII(text)
+	hasMonth := hasMonthWord(lower)
 	covered := func(i int) bool {
 		for _, d := range out {
 			if i >= d.start && i < d.end {
@@ -335,12 +486,15 @@ func dateMentions(text string) []dateMention {
 		}
 		return false
 	}
-	for _, loc := range isoInText.FindAllStringIndex(text, 32) {
+	for _, loc := range isoDates(text) {
 		if d := ParseDates(text[loc[0]:loc[1]]); len(d) > 0 {
 			out = append(out, dateMention{loc[0], loc[1], d})
 		}
 	}
-	for _, loc := range dateInTextRe.FindAllStringIndex(text, 32) {
+	if !hasMonth {
+		return out
+	}
+	for _, loc := range dateInLowerRe.FindAllStringIndex(lower, 32) {
 		if covered(loc[0]) {
 			continue
 		}
@@ -348,7 +502,7 @@ func dateMentions(text string) []dateMention {
 			out = append(out, dateMention{loc[0], loc[1], d})
 		}
 	}
-	for _, m := range monthDayRe.FindAllStringSubmatchIndex(text, 32) {
+	for _, m := range monthDayRe.FindAllStringSubmatchIndex(lower, 32) {
 		if covered(m[0]) {
 			continue
 		}
@@ -835,6 +989,7 @@ func isName(w string) bool {
 }
 
 var (
+	orRe        = regexp.MustCompile(`(?i)\bor\b`)
 	slashAltRe  = regexp.MustCompile(`\p{L}\s*/\s*\p{L}`)
 	extraItemRe = regexp.MustCompile(`^[\p{L}][\p{L}\d'’ .-]{0,40}$`)
 )
@@ -874,7 +1029,7 @@ func judgeText(text string, ref *refInfo) verdict {
 	if len(words) <= 6 && slashAltRe.MatchString(flat) {
 		return decided(Incorrect, "the answer offers alternatives separated by a slash: a hedge")
 	}
-	if hedgeRe.MatchString(flat) && (len(words) <= 15 || eitherRe.MatchString(flat) || regexp.MustCompile(`(?i)\bor\b`).MatchString(sentenceAround(flat, ref))) {
+	if hedgeRe.MatchString(flat) && (len(words) <= 15 || eitherRe.MatchString(flat) || orRe.MatchString(sentenceAround(flat, ref))) {
 		if !strings.Contains(strings.ToLower(flat), "and/or") {
 			return decided(Incorrect, "the answer offers alternatives to choose from: a hedge")
 		}

@@ -207,7 +207,7 @@ func (m *Match) judge(ctx context.Context, question, reference, response string,
 			}
 		}
 	}
-	if v.label != Correct && v.label != Partial && refusalRe.MatchString(ans.Text) && len(strings.Fields(ans.Text)) < 40 {
+	if v.label != Correct && v.label != Partial && len(ans.Text) < 400 && len(strings.Fields(ans.Text)) < 40 && refusalRe.MatchString(ans.Text) {
 		return decided(Incorrect, "the response declines to answer (%q)", truncate(ans.Text, 80)), ans
 	}
 	return v, ans
@@ -220,7 +220,7 @@ func (m *Match) judgeText(ctx context.Context, text string, ref *refInfo, pol po
 	if why, conflict := symbolCaseConflict(strings.TrimSpace(text), ref.raw); conflict {
 		return decided(Incorrect, "%s", why)
 	}
-	if n := Normalize(text); n == ref.norm {
+	if len(text) <= 4*len(ref.raw)+64 && Normalize(text) == ref.norm {
 		return decided(Correct, "%q matches the reference after normalization", truncate(text, 80))
 	}
 	switch ref.kind {
@@ -266,6 +266,9 @@ func explicitAnswers(response string, methods []string) ([]string, string) {
 	for _, method := range methods {
 		switch method {
 		case MethodAnswerTag:
+			if !containsFold(response, "<answer>") {
+				continue
+			}
 			if ms := answerTag.FindAllStringSubmatch(response, 64); len(ms) > 0 {
 				return nonEmptyLast(ms), MethodAnswerTag
 			}
@@ -274,6 +277,9 @@ func explicitAnswers(response string, methods []string) ([]string, string) {
 				return bs, MethodBoxed
 			}
 		case MethodFinalAnswer:
+			if !containsFold(response, "final answer") {
+				continue
+			}
 			if ms := finalAnswer.FindAllStringSubmatch(response, 64); len(ms) > 0 {
 				return nonEmptyLast(ms), MethodFinalAnswer
 			}
@@ -283,6 +289,9 @@ func explicitAnswers(response string, methods []string) ([]string, string) {
 	}
 	return nil, "none"
 }
+
+// containsFold reports whether s holds sub (lower-case ASCII) in any case.
+func containsFold(s, sub string) bool { return strings.Contains(lowerASCII(s), sub) }
 
 // nonEmptyLast keeps the non-empty captures, or the last one when all are
 // empty (an empty answer).

@@ -27,31 +27,63 @@ var (
 var multipliers = map[string]float64{"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12}
 
 // parseDecimal reads digits with optional thousands separators, sign,
-// decimals and exponent; decimals is -1 with an exponent.
+// decimals and exponent ("e-9", "x 10^-9"); decimals is -1 with an
+// exponent.
 func parseDecimal(s string) (float64, int, bool) {
-	s = strings.NewReplacer("−", "-", "–", "-", ",", "").Replace(strings.TrimSpace(s))
-	exp := 0
-	if i := strings.Index(s, "10^"); i > 0 {
-		e, err := strconv.Atoi(s[i+3:])
-		if err != nil {
+	s = strings.TrimSpace(s)
+	var buf [64]byte
+	b := buf[:0]
+	exp, hasExp := 0, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c == '.', c == '+':
+			b = append(b, c)
+			i++
+		case c == ',':
+			i++
+		case c == '-':
+			b = append(b, '-')
+			i++
+		case c == 'e' || c == 'E':
+			b = append(b, 'e')
+			hasExp = true
+			i++
+		case strings.HasPrefix(s[i:], "−"), strings.HasPrefix(s[i:], "–"):
+			b = append(b, '-')
+			i += len("−")
+		case c == 'x' || c == ' ' || strings.HasPrefix(s[i:], "×"):
+			// "6.02 x 10^23": the power of ten follows.
+			j := strings.Index(s[i:], "10")
+			if j < 0 {
+				return 0, 0, false
+			}
+			rest := strings.TrimPrefix(s[i+j+2:], "^")
+			e, err := strconv.Atoi(signReplacer.Replace(rest))
+			if err != nil {
+				return 0, 0, false
+			}
+			exp, hasExp = e, true
+			i = len(s)
+		default:
 			return 0, 0, false
 		}
-		exp = e
-		s = strings.TrimRight(strings.TrimSpace(s[:i]), "x× ")
+		if len(b) >= len(buf) {
+			return 0, 0, false
+		}
 	}
-	if strings.Trim(s, "+-.") == "" {
+	if len(b) == 0 || strings.Trim(string(b), "+-.") == "" {
 		return 0, 0, false
 	}
-	v, err := strconv.ParseFloat(s, 64)
+	v, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0, 0, false
 	}
 	dec := 0
-	switch {
-	case strings.ContainsAny(s, "eE") || exp != 0:
+	if hasExp {
 		dec = -1
-	case strings.Contains(s, "."):
-		dec = len(s) - strings.IndexByte(s, '.') - 1
+	} else if i := strings.IndexByte(string(b), '.'); i >= 0 {
+		dec = len(b) - i - 1
 	}
 	if exp != 0 {
 		v *= math.Pow(10, float64(exp))
@@ -109,6 +141,8 @@ var (
 	scaleWords = map[string]float64{"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 )
 
+var wordSepReplacer = strings.NewReplacer("-", " ", ",", " ")
+
 // parseWordNumber reads a number written in English words, up to the
 // trillions: "forty-two", "one hundred and five", "two million three
 // hundred thousand", "minus seven".
@@ -129,7 +163,7 @@ func parseWordNumber(s string) (float64, bool) {
 		}
 		return w + math.Copysign(f, w+0.5), true
 	}
-	words := strings.Fields(strings.NewReplacer("-", " ", ",", " ").Replace(strings.ToLower(s)))
+	words := strings.Fields(wordSepReplacer.Replace(strings.ToLower(s)))
 	if len(words) == 0 || len(words) > 20 {
 		return 0, false
 	}

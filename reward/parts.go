@@ -103,9 +103,21 @@ func labelMentions(text, label string) [][2]int {
 	var out [][2]int
 	lower := strings.ToLower(text)
 	for _, f := range forms {
-		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(strings.ToLower(f)) + `s?\b`)
-		for _, loc := range re.FindAllStringIndex(lower, 8) {
-			out = append(out, [2]int{loc[0], loc[1]})
+		f = strings.ToLower(f)
+		for pos, n := 0, 0; pos < len(lower) && n < 8; {
+			i := strings.Index(lower[pos:], f)
+			if i < 0 {
+				break
+			}
+			at, end := pos+i, pos+i+len(f)
+			if end < len(lower) && lower[end] == 's' {
+				end++
+			}
+			if (at == 0 || !isWordByte(lower[at-1])) && (end == len(lower) || !isWordByte(lower[end])) {
+				out = append(out, [2]int{at, end})
+				n++
+			}
+			pos = at + 1
 		}
 	}
 	return out

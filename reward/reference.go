@@ -282,8 +282,10 @@ func canonDOI(s string) string {
 	return strings.ToLower(strings.TrimRight(s, ".,;:"))
 }
 
+var idSepReplacer = strings.NewReplacer("-", "", " ", "")
+
 func canonDigits(s string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(s))
+	return strings.ToUpper(idSepReplacer.Replace(s))
 }
 
 var yearRe = regexp.MustCompile(`\b(1[0-9]{3}|2[0-9]{3})\b`)

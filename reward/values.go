@@ -29,45 +29,33 @@ type numVal struct {
 	context    bool // a level in "from X to Y", not the answer
 }
 
-// fromToRe ends in the "from" or "to" of a "from X to Y" phrase.
-var fromToRe = regexp.MustCompile(`(?i)\bfrom\s+(?:about\s+|approximately\s+)?\S*\s*$|\bfrom\s+\S+(?:\s+\S+){0,3}\s+to\s+(?:about\s+|approximately\s+)?\S*\s*$`)
-
 // mergeCompound joins "17 hours 30 minutes", "27 weeks and 3 days", "5 ft
-// 10 in": a quantity in one dimension written in two units. It returns
-// what to append to out (nothing when n joined the last one).
-func mergeCompound(text string, out *[]numVal, n numVal) []numVal {
-	if len(*out) == 0 || !n.hasUnit {
-		return []numVal{n}
+// 10 in": a quantity in one dimension written in two units. It reports
+// whether n joined the last number of out.
+func mergeCompound(text string, out []numVal, n numVal) bool {
+	if len(out) == 0 || !n.hasUnit {
+		return false
 	}
-	last := &(*out)[len(*out)-1]
+	last := &out[len(out)-1]
 	if !last.hasUnit || last.unit.dim != n.unit.dim || last.unit.factor <= n.unit.factor || strings.HasPrefix(n.unit.dim, "currency:") || n.unit.dim == "temperature" {
-		return []numVal{n}
+		return false
 	}
 	between := strings.TrimSpace(text[last.end:n.start])
 	if between != "" && between != "and" && between != "," && between != ", and" {
-		return []numVal{n}
+		return false
 	}
 	base := last.unit.toBase(last.value) + n.unit.toBase(n.value)
 	last.value = last.unit.fromBase(base)
 	last.decimals = n.decimals + int(math.Floor(math.Log10(n.unit.factor/last.unit.factor)))
 	last.end = n.end
-	return nil
+	return true
 }
 
 var (
 	numRe = regexp.MustCompile(`[-+−–]?(?:(?:US\$|[$€£¥₹₩])\s?)?[-+−–]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+−]?\d+|\s?[x×]\s?10\^?[-+−]?\d+)?`)
 	// afterNumRe reads what may follow a number: a multiplier word, a
 	// percent, a times sign.
-	multRe    = regexp.MustCompile(`^(?i)\s?(thousand|million|billion|trillion|bn|mn|k|m|b)\b`)
-	percentRe = regexp.MustCompile(`^(?i)\s?(%|percent\b|per cent\b|pct\b)`)
-	timesRe   = regexp.MustCompile(`^(?i)(?:\s?[x×](?:\W|$)|\s?-?\s?fold\b|\s(?:times)\b)`)
-	ratioRe   = regexp.MustCompile(`^\s?(?::|\bto\b)\s?(\d+(?:\.\d+)?)\b`)
-	approxRe  = regexp.MustCompile(`(?i)(?:about|approximately|approx\.?|around|roughly|nearly|almost|~|≈|circa|some)\s*$`)
-	// Direction words that make the number that follows a decrease or an
-	// increase ("fell by 3.5%", "a decrease of $1.2 billion"). "reduced
-	// to" names a level, not a change, and is not one.
-	downRe = regexp.MustCompile(`(?i)\b(?:fell|falls|fall|falling|dropped|drops|drop|declined|declines|decline|decreased|decreases|decrease|shrank|shrunk|shrinks|shrink|lost|loses|lose|loss|losses|down|lower|contracted|contraction|reduction|reduced|cut|slid|slipped|plunged|plummeted|sank|used|outflow|outflows|deficit|negative)\s+(?:by\s+|of\s+|in\s+)?(?:about\s+|approximately\s+|roughly\s+|some\s+|a\s+net\s+|net\s+|a\s+total\s+of\s+)?$`)
-	upRe   = regexp.MustCompile(`(?i)\b(?:rose|rises|rise|rising|grew|grows|grow|growth|increased|increases|increase|gained|gains|gain|up|higher|climbed|jumped|improved|improvement|provided|inflow|inflows|surplus|expanded)\s+(?:by\s+|of\s+|in\s+)?(?:about\s+|approximately\s+|roughly\s+|some\s+|a\s+net\s+|net\s+)?$`)
+	ratioRe = regexp.MustCompile(`^\s?(?::|\bto\b)\s?(\d+(?:\.\d+)?)\b`)
 	// outflowClauseRe: a clause about cash used or an outflow ("Net cash
 	// used in investing activities was $3.45 billion").
 	outflowClauseRe = regexp.MustCompile(`(?i)\b(?:cash used|used in|outflows?)\b`)
@@ -77,11 +65,14 @@ var (
 // words when words is set), with what surrounds them. ratios reads "4:1"
 // and "4 to 1" as quotients (when the reference is a ratio).
 func findNumbers(text string, ratios bool) []numVal {
-	var out []numVal
+	out := make([]numVal, 0, 16)
 	bold := boldSpans(text)
 	paren := parenDepths(text)
 	lastEnd := 0
-	for _, loc := range numRe.FindAllStringIndex(text, -1) {
+	lower := lowerASCII(text)
+	hasFrom := strings.Contains(lower, "from")
+	hasOutflow := strings.Contains(lower, "used") || strings.Contains(lower, "outflow")
+	for _, loc := range scanNumbers(text) {
 		s, e := loc[0], loc[1]
 		tok := text[s:e]
 		// Currency sign first.
@@ -135,7 +126,7 @@ func findNumbers(text string, ratios bool) []numVal {
 		if lineStart(text, s) && e < len(text) && (text[e] == '.' || text[e] == ')') && (e+1 == len(text) || text[e+1] == ' ') && !strings.ContainsAny(body, ".,") {
 			continue
 		}
-		v, dec, ok := parseDecimal(strings.NewReplacer("×", "x").Replace(body))
+		v, dec, ok := parseDecimal(body)
 		if !ok {
 			continue
 		}
@@ -145,30 +136,31 @@ func findNumbers(text string, ratios bool) []numVal {
 		} else if dec == 0 {
 			n.decimals = -trailingZeros(body)
 		}
-		n.approx = approxRe.MatchString(text[:s])
+		ws := lastWords(text[:s], 6)
+		n.approx = approxBefore(text[:s], ws)
 		if body[0] == '-' || body[0] == '+' || strings.HasPrefix(body, "−") || strings.HasPrefix(body, "–") {
 			n.signed = true
 		}
 		rest := text[e:]
 		consumed := 0
-		if m := multRe.FindStringSubmatch(rest); m != nil {
-			w := strings.ToLower(m[1])
+		if word, k := multiplierAt(rest); k > 0 {
+			w := strings.ToLower(word)
 			// "5 m" is five metres and "2 b" nothing, unless money is meant.
-			if !((w == "m" || w == "b") && !hasCur && !moneyAfter(rest[len(m[0]):])) && !(w == "k" && m[1] == "K" && !hasCur) {
+			if !((w == "m" || w == "b") && !hasCur && !moneyAfter(rest[k:])) && !(w == "k" && word == "K" && !hasCur) {
 				mult := multipliers[w]
 				n.value *= mult
 				n.decimals -= int(math.Round(math.Log10(mult)))
-				consumed = len(m[0])
+				consumed = k
 			}
 		}
 		rest2 := rest[consumed:]
-		if m := percentRe.FindString(rest2); m != "" {
+		if k := percentAt(rest2); k > 0 {
 			n.percent = true
-			consumed += len(m)
-		} else if m := timesRe.FindString(rest2); m != "" {
+			consumed += k
+		} else if k := timesAt(rest2); k > 0 {
 			n.times = true
-			consumed += len(strings.TrimRight(m, " .,;)"))
-		} else if m := ratioRe.FindStringSubmatch(rest2); m != nil && ratios {
+			consumed += k
+		} else if m := ratioMatch(ratios, rest2); m != nil {
 			if d, err := strconv.ParseFloat(m[1], 64); err == nil && d != 0 {
 				n.value /= d
 				n.ratio = true
@@ -199,20 +191,10 @@ func findNumbers(text string, ratios bool) []numVal {
 				n.unit, n.hasUnit = u, true
 			}
 		}
-		if approxRe.MatchString(before) {
-			n.approx = true
-		}
+
 		if !n.signed {
-			win := before
-			if len(win) > 60 {
-				win = win[len(win)-60:]
-			}
-			switch {
-			case downRe.MatchString(win) || strings.HasSuffix(strings.TrimSpace(strings.ToLower(win)), "minus"):
-				n.direction = -1
-			case upRe.MatchString(win):
-				n.direction = 1
-			case usedAfter(text[n.end:]) || outflowClauseRe.MatchString(clauseBefore(text, s)):
+			n.direction = directionBefore(ws)
+			if n.direction == 0 && hasOutflow && (usedAfter(text[n.end:]) || outflowClause(clauseBefore(lower, s))) {
 				n.direction = -1
 			}
 		}
@@ -222,13 +204,15 @@ func findNumbers(text string, ratios bool) []numVal {
 		}
 		n.bold = inSpans(bold, s)
 		n.paren = paren[s] > 0
-		if fromToRe.MatchString(clauseBefore(text, s)) {
+		if hasFrom && fromToBefore(clauseBefore(lower, s)) {
 			n.context = true // "from $4.5 billion to $3.3 billion": the levels around a change
 		}
 		if dec == 0 && !(n.approx || trailingZeros(body) >= 3) {
 			n.decimals = 0
 		}
-		out = append(out, mergeCompound(text, &out, n)...)
+		if !mergeCompound(text, out, n) {
+			out = append(out, n)
+		}
 		lastEnd = n.end
 	}
 	return out
@@ -237,21 +221,71 @@ func findNumbers(text string, ratios bool) []numVal {
 // usedAfter reads an outflow named after the amount ("$3.45 billion used in
 // investing activities", "$2 million outflow").
 func usedAfter(rest string) bool {
-	rest = strings.ToLower(rest)
 	if len(rest) > 30 {
 		rest = rest[:30]
 	}
+	rest = lowerASCII(rest)
 	return strings.HasPrefix(strings.TrimSpace(rest), "used in") || strings.HasPrefix(strings.TrimSpace(rest), "outflow") ||
 		strings.HasPrefix(strings.TrimSpace(rest), "net outflow")
 }
 
-// clauseBefore is the text from the start of the clause holding i up to i.
+// ratioMatch reads ":1" or " to 2" after a number, when ratios are read.
+func ratioMatch(ratios bool, rest string) []string {
+	if !ratios {
+		return nil
+	}
+	return ratioRe.FindStringSubmatch(rest)
+}
+
+// fromToBefore reports a lower-cased clause that ends inside a "from X
+// to Y" phrase: right after "from", or after "from X to".
+func fromToBefore(c string) bool {
+	i := strings.LastIndex(c, "from ")
+	if i < 0 || (i > 0 && isWordByte(c[i-1])) {
+		return false
+	}
+	ws := strings.Fields(c[i+len("from "):])
+	for len(ws) > 0 && fillerWords[ws[len(ws)-1]] {
+		ws = ws[:len(ws)-1]
+	}
+	switch {
+	case len(ws) == 0:
+		return true
+	case len(ws) <= 5 && ws[len(ws)-1] == "to":
+		return true
+	}
+	return false
+}
+
+// clauseBefore is the text from the start of the clause holding i up to
+// i, at most its last 200 bytes.
 func clauseBefore(text string, i int) string {
-	j := strings.LastIndexAny(text[:i], ";\n")
-	if k := strings.LastIndex(text[:i], ". "); k > j {
+	head := tail(text[:i], 200)
+	j := strings.LastIndexAny(head, ";\n")
+	if k := strings.LastIndex(head, ". "); k > j {
 		j = k
 	}
-	return text[j+1 : i]
+	return head[j+1:]
+}
+
+// tail is the last n bytes of s, cut at a character boundary.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := len(s) - n
+	for i < len(s) && !utf8Start(s[i]) {
+		i++
+	}
+	return s[i:]
+}
+
+var signReplacer = strings.NewReplacer("−", "-", "–", "-", ",", "")
+
+// outflowClause reports a lower-cased clause about cash used or an
+// outflow ("net cash used in investing activities was $3.45 billion").
+func outflowClause(c string) bool {
+	return (strings.Contains(c, "used") || strings.Contains(c, "outflow")) && outflowClauseRe.MatchString(c)
 }
 
 // moneyAfter reports a currency word after a multiplier ("2.5 m dollars").
@@ -303,21 +337,45 @@ func mantissaDecimals(s string, v float64) int {
 	if i := strings.IndexByte(mant, '.'); i >= 0 {
 		d = len(mant) - i - 1
 	}
-	mv, err := strconv.ParseFloat(strings.NewReplacer("−", "-", ",", "").Replace(mant), 64)
+	mv, err := strconv.ParseFloat(signReplacer.Replace(mant), 64)
 	if err != nil || mv == 0 {
 		return 6
 	}
 	return d - int(math.Round(math.Log10(math.Abs(v/mv))))
 }
 
-var boldRe = regexp.MustCompile(`\*\*([^*\n]+?)\*\*|__([^_\n]+?)__`)
-
 type span struct{ start, end int }
 
+// boldSpans finds markdown bold on one line: **…** and __…__.
 func boldSpans(text string) []span {
 	var out []span
-	for _, m := range boldRe.FindAllStringIndex(text, -1) {
-		out = append(out, span{m[0], m[1]})
+	for _, mark := range []string{"**", "__"} {
+		if !strings.Contains(text, mark) {
+			continue
+		}
+		for i := 0; i < len(text); {
+			j := strings.Index(text[i:], mark)
+			if j < 0 {
+				break
+			}
+			open := i + j
+			k := strings.Index(text[open+2:], mark)
+			if k < 0 {
+				break
+			}
+			close := open + 2 + k
+			inner := text[open+2 : close]
+			if k == 0 || strings.ContainsAny(inner, "\n"+mark[:1]) {
+				// Not bold on one line: start again at the second mark.
+				i = open + 2
+				if k == 0 {
+					i = close + 2
+				}
+				continue
+			}
+			out = append(out, span{open, close + 2})
+			i = close + 2
+		}
 	}
 	return out
 }
