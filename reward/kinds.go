@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -645,7 +646,10 @@ func dateVerdict(ans []Date, ref *refInfo) verdict {
 
 // ---- identifiers
 
-var digitTokenRe = regexp.MustCompile(`\d[\d-]*[\dXx]|\d`)
+var (
+	digitTokenRe   = regexp.MustCompile(`\d[\d-]*[\dXx]|\d`)
+	spacedDigitsRe = regexp.MustCompile(`\b\d+(?: \d+)+\b`)
+)
 
 // identifierCands lists the identifiers of the reference's kind in text.
 func identifierCands(text string, ref *refInfo) []cand {
@@ -682,6 +686,14 @@ func identifierCands(text string, ref *refInfo) []cand {
 			}
 			out = append(out, mk(s, e, key))
 		}
+		// Digits grouped by spaces ("4 006381 333931") when they make the
+		// reference's length.
+		for _, loc := range spacedDigitsRe.FindAllStringIndex(text, 64) {
+			if key := canonDigits(text[loc[0]:loc[1]]); len(key) == n {
+				out = append(out, mk(loc[0], loc[1], key))
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
 	}
 	return out
 }
@@ -739,7 +751,7 @@ func judgeSequence(text string, ref *refInfo) verdict {
 	var seqs []string
 	add := func(s, e int, seq string) {
 		seq = strings.Trim(seq, "*")
-		if len(seq) < max(4, len(ref.seq)/2) {
+		if len(seq) < max(2, len(ref.seq)/2) || (len(seq) < 4 && len(ref.seq) >= 4) {
 			return
 		}
 		cands = append(cands, cand{start: s, end: e, bold: inSpans(bold, s), paren: paren[s] > 0, key: seq})
@@ -956,6 +968,15 @@ func (ref *refInfo) textMention(words []string) int {
 		for i, w := range words {
 			if w != ref.surname {
 				continue
+			}
+			given := false
+			for k := max(0, i-3); k < i; k++ {
+				if wordEq(words[k], ref.given) || words[k] == ref.given[:1] {
+					given = true
+				}
+			}
+			if given {
+				return i
 			}
 			ok := true
 			for k := max(0, i-3); k < min(len(words), i+3); k++ {

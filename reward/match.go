@@ -220,6 +220,9 @@ func (m *Match) judgeText(ctx context.Context, text string, ref *refInfo, pol po
 	if why, conflict := symbolCaseConflict(strings.TrimSpace(text), ref.raw); conflict {
 		return decided(Incorrect, "%s", why)
 	}
+	if t := strings.Trim(strings.TrimSpace(text), ".*_`\"'"); ref.geneSymbol && strings.EqualFold(t, ref.raw) && t != ref.raw && t != strings.ToLower(t) {
+		return decided(Incorrect, "%q and the reference %q differ in case, which for gene symbols names another species (CFTR human, Cftr mouse)", t, ref.raw)
+	}
 	if len(text) <= 4*len(ref.raw)+64 && Normalize(text) == ref.norm {
 		return decided(Correct, "%q matches the reference after normalization", truncate(text, 80))
 	}

@@ -77,6 +77,12 @@ func lastNameFirst(s string) bool {
 		a != "" && a[0] >= 'A' && a[0] <= 'Z' && (len(b) <= 3 || strings.HasSuffix(b, "."))
 }
 
+// mentionSpan is where a part's label is named in an answer.
+type mentionSpan struct {
+	part       int
+	start, end int
+}
+
 // partFound is where a reference part was found in the answer.
 type partFound struct {
 	ok      bool
@@ -86,7 +92,8 @@ type partFound struct {
 }
 
 // labelMentions finds where a label is named in text: its words, or its
-// initials ("molecular weight": MW), or a known synonym (pI, isoelectric
+// initials ("molecular weight": MW), or words it abbreviates ("sd":
+// standard deviation; "min": minimum), or a known synonym (pI, isoelectric
 // point).
 func labelMentions(text, label string) [][2]int {
 	var forms []string
@@ -100,7 +107,7 @@ func labelMentions(text, label string) [][2]int {
 		forms = append(forms, ini.String())
 	}
 	forms = append(forms, labelSynonyms[label]...)
-	var out [][2]int
+	out := initialsMentions(text, label)
 	lower := strings.ToLower(text)
 	for _, f := range forms {
 		f = strings.ToLower(f)
@@ -123,7 +130,54 @@ func labelMentions(text, label string) [][2]int {
 	return out
 }
 
+// initialsMentions finds the words of text that a short label abbreviates:
+// words whose initials spell it ("sd": standard deviation), or one word it
+// begins ("min": minimum, "avg": average is not one).
+func initialsMentions(text, label string) [][2]int {
+	if len(label) < 2 || len(label) > 4 || strings.ContainsAny(label, " 0123456789") {
+		return nil
+	}
+	lower := lowerASCII(text)
+	type word struct{ start, end int }
+	var ws []word
+	for i := 0; i < len(lower); {
+		if !isLetter(lower[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lower) && isLetter(lower[j]) {
+			j++
+		}
+		ws = append(ws, word{i, j})
+		i = j
+	}
+	var out [][2]int
+	for i := range ws {
+		w := lower[ws[i].start:ws[i].end]
+		if len(label) >= 3 && len(w) > len(label) && strings.HasPrefix(w, label) {
+			out = append(out, [2]int{ws[i].start, ws[i].end})
+			continue
+		}
+		if i+len(label) > len(ws) {
+			continue
+		}
+		ok := true
+		for k := 0; k < len(label); k++ {
+			if lower[ws[i+k].start] != label[k] || ws[i+k].end-ws[i+k].start < 3 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, [2]int{ws[i].start, ws[i+len(label)-1].end})
+		}
+	}
+	return out
+}
+
 var labelSynonyms = map[string][]string{
+	"min": {"lowest", "minimum"}, "max": {"highest", "maximum"}, "minimum": {"min", "lowest"}, "maximum": {"max", "highest"},
 	"pi": {"isoelectric point"}, "isoelectric point": {"pi"}, "mw": {"molecular weight", "molecular mass"},
 	"molecular weight": {"mass", "weighs", "weight"}, "length": {"long", "nt", "bp", "residues"},
 	"gc content": {"gc"}, "gc": {"gc content"}, "net income": {"net profit", "profit", "earnings"},
@@ -139,14 +193,10 @@ func (m *Match) judgeParts(ctx context.Context, text string, ref *refInfo, pol p
 	// Labelled parts: the value after the label's mention, up to the next
 	// label.
 	if ref.labelled {
-		type mention struct {
-			part       int
-			start, end int
-		}
-		var ms []mention
+		var ms []mentionSpan
 		for i, p := range parts {
 			for _, loc := range labelMentions(text, p.label) {
-				ms = append(ms, mention{i, loc[0], loc[1]})
+				ms = append(ms, mentionSpan{i, loc[0], loc[1]})
 			}
 		}
 		for i := 1; i < len(ms); i++ {
@@ -158,6 +208,9 @@ func (m *Match) judgeParts(ctx context.Context, text string, ref *refInfo, pol p
 			if found[mt.part].ok {
 				continue
 			}
+			if mt.start < prevEnd(ms, k) {
+				continue // inside another label's mention ("min" in "minimum value")
+			}
 			end := len(text)
 			for _, o := range ms[k+1:] {
 				if o.part != mt.part && o.start >= mt.end {
@@ -166,7 +219,10 @@ func (m *Match) judgeParts(ctx context.Context, text string, ref *refInfo, pol p
 				}
 			}
 			seg := text[mt.end:end]
-			v := m.judgeText(ctx, seg, parts[mt.part].info, pol)
+			if lead, ok := valueBeforeParen(text, mt.start); ok {
+				seg = lead // "34.2 °C (highest)": the label names the value before it
+			}
+			v := m.judgeSegment(ctx, seg, parts[mt.part].info, pol)
 			if v.label == Correct {
 				found[mt.part] = partFound{ok: true, pos: mt.start, why: v.why}
 				used = append(used, span{mt.end, end})
@@ -269,6 +325,45 @@ func (m *Match) judgeParts(ctx context.Context, text string, ref *refInfo, pol p
 		v.label = Partial
 	}
 	return v
+}
+
+// valueBeforeParen returns the value written just before a label in
+// parentheses ("34.2 °C (highest)"): the text from the clause's start to
+// the parenthesis, when the label opens it.
+func valueBeforeParen(text string, labelStart int) (string, bool) {
+	open := strings.LastIndexByte(text[:labelStart], '(')
+	if open < 0 || strings.TrimSpace(text[open+1:labelStart]) != "" {
+		return "", false
+	}
+	before := strings.TrimRight(text[:open], " ")
+	if before == "" || !strings.ContainsAny(before[max(0, len(before)-12):], "0123456789") {
+		return "", false
+	}
+	start := max(strings.LastIndexAny(before, ";\n("), strings.LastIndex(before, " and "), strings.LastIndex(before, ", "))
+	return before[start+1:], true
+}
+
+// prevEnd is where the mentions before the k-th end.
+func prevEnd(ms []mentionSpan, k int) int {
+	e := 0
+	for _, o := range ms[:k] {
+		e = max(e, o.end)
+	}
+	return e
+}
+
+// judgeSegment judges the value that follows a label: for a number, the
+// first one after it ("mean is 12.4 and the standard deviation is 3.1");
+// for other kinds, the segment.
+func (m *Match) judgeSegment(ctx context.Context, seg string, ref *refInfo, pol policy) verdict {
+	if ref.kind != kindNumber {
+		return m.judgeText(ctx, seg, ref, pol)
+	}
+	nums, _ := numberCands(seg, ref)
+	if len(nums) == 0 {
+		return decided(Incorrect, "no number after the label")
+	}
+	return m.numVerdict(nums[0], ref, pol)
 }
 
 // locate finds a value of the part's kind in text that matches it, and

@@ -50,6 +50,7 @@ type refInfo struct {
 
 	// Text.
 	exactWords       bool       // compare words exactly: an acronym, a code, a symbol
+	geneSymbol       bool       // an upper-case symbol in a question about genes: its case names the species
 	aliases          [][]string // normalized word sequences that name the reference
 	person           bool
 	surname, given   string
@@ -71,23 +72,27 @@ type comparison struct {
 }
 
 var (
-	doiRe       = regexp.MustCompile(`(?i)\b10\.\d{4,9}/[^\s"'<>\]\[)(]+`)
-	arxivRe     = regexp.MustCompile(`(?i)(?:arxiv:\s*|arxiv\.org/(?:abs|pdf)/)?\b(\d{4}\.\d{4,5})(?:v\d+)?\b`)
-	arxivRefRe  = regexp.MustCompile(`^(?i)(?:arxiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?$`)
-	digitsIDRe  = regexp.MustCompile(`^(?i)[\d][\d -]*[\dX]$`)
-	idQuestion  = regexp.MustCompile(`(?i)\b(?:id|ids|identifier|pmid|pmcid|pubmed|rxcui|cui|entrez|barcode|ean|ean-13|isbn|issn|accession|doi|arxiv|serial number|registry number|cas)\b`)
-	sequenceRe  = regexp.MustCompile(`^[ACDEFGHIKLMNPQRSTVWYUXBZ*]{6,}$`)
-	seqQuestion = regexp.MustCompile(`(?i)\b(?:sequence|protein|peptide|dna|rna|translate|translation|complement|transcri\w*|codon|strand|amino)\b`)
-	orderRe     = regexp.MustCompile(`(?i)\bin\s+(?:that\s+|this\s+|the\s+same\s+|the\s+given\s+)?order\b|\branks?\b|\branked\b|\branking\b|\brespectively\b|\bfirst\b[^?]*\bthen\b|\bfrom\s+(?:the\s+)?(?:highest|lowest|largest|smallest|heaviest|lightest|most|least|earliest|latest|oldest|newest|biggest|longest|shortest)\b|\bsort(?:ed)?\b|\bordered\b`)
-	downQRe     = regexp.MustCompile(`(?i)\b(?:fall|falls|fell|drop|drops|dropped|decrease|decreases|decreased|decline|declines|declined|lose|loses|lost|loss|reduction|reduce|reduced|shrink|shrank|less|lower|fewer|cheaper|shorter|lighter|smaller|saved|savings)\b`)
-	yearQRe     = regexp.MustCompile(`(?i)\bwhen\b|\byear\b`)
-	askYearRe   = regexp.MustCompile(`(?i)\b(?:which|what|in\s+what|in\s+which)\s+year\b|\byear\s+only\b`)
-	askMonthRe  = regexp.MustCompile(`(?i)\b(?:which|what|in\s+what|in\s+which)\s+month\b|\bmonth\s+only\b`)
-	askMYRe     = regexp.MustCompile(`(?i)\bmonth\s+and\s+year\b|\byear\s+and\s+month\b`)
-	personQRe   = regexp.MustCompile(`(?i)\bwho\b|\bauthor|\bname\s+of\s+the\s+(?:person|scientist|researcher|inventor|founder|discoverer|winner)\b|\bdiscovered\s+by\b|\binventor\b|\bfounder\b`)
-	personRe    = regexp.MustCompile(`^(?:[A-Z][a-z'’-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'’-]+|[A-Z]\.|de|van|von|der|da|di|le|la)){1,3}$`)
-	thresholdRe = regexp.MustCompile(`(?i)\b(above|greater\s+than|more\s+than|higher\s+than|larger\s+than|exceeds?|exceeding|over|at\s+least|below|less\s+than|lower\s+than|smaller\s+than|under|at\s+most|fewer\s+than)\s+\$?([-−]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent)?`)
-	qUnitRe     = regexp.MustCompile(`(?i)\b(?:in|how\s+many|how\s+much|number\s+of)\s+([^\s,?.;()]+(?:\s[^\s,?.;()]+){0,2})`)
+	doiRe        = regexp.MustCompile(`(?i)\b10\.\d{4,9}/[^\s"'<>\]\[)(]+`)
+	arxivRe      = regexp.MustCompile(`(?i)(?:arxiv:\s*|arxiv\.org/(?:abs|pdf)/)?\b(\d{4}\.\d{4,5})(?:v\d+)?\b`)
+	arxivRefRe   = regexp.MustCompile(`^(?i)(?:arxiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?$`)
+	digitsIDRe   = regexp.MustCompile(`^(?i)[\d][\d -]*[\dX]$`)
+	idQuestion   = regexp.MustCompile(`(?i)\b(?:id|ids|identifier|pmid|pmcid|pubmed|rxcui|cui|entrez|barcode|ean|ean-13|isbn|issn|accession|doi|arxiv|serial number|registry number|cas)\b`)
+	sequenceRe   = regexp.MustCompile(`^[ACDEFGHIKLMNPQRSTVWYUXBZ*]{6,}$`)
+	geneSymbolRe = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,9}$`)
+	geneQRe      = regexp.MustCompile(`(?i)\bgenes?\b|\bortholog|\bprotein\b|\bsymbol\b|\bencod`)
+	shortSeqRe   = regexp.MustCompile(`^[ACDEFGHIKLMNPQRSTVWYU*]{2,5}$`)
+	seqAskRe     = regexp.MustCompile(`(?i)\btranslat|\btranscri|\bcomplement\b|\bone-letter\b|\bprotein\s+sequence\b|\bmrna\b`)
+	seqQuestion  = regexp.MustCompile(`(?i)\b(?:sequence|protein|peptide|dna|rna|translate|translation|complement|transcri\w*|codon|strand|amino)\b`)
+	orderRe      = regexp.MustCompile(`(?i)\bin\s+(?:that\s+|this\s+|the\s+same\s+|the\s+given\s+)?order\b|\branks?\b|\branked\b|\branking\b|\brespectively\b|\bfirst\b[^?]*\bthen\b|\bfrom\s+(?:the\s+)?(?:highest|lowest|largest|smallest|heaviest|lightest|most|least|earliest|latest|oldest|newest|biggest|longest|shortest)\b|\bsort(?:ed)?\b|\bordered\b`)
+	downQRe      = regexp.MustCompile(`(?i)\b(?:fall|falls|fell|drop|drops|dropped|decrease|decreases|decreased|decline|declines|declined|lose|loses|lost|loss|reduction|reduce|reduced|shrink|shrank|less|lower|fewer|cheaper|shorter|lighter|smaller|saved|savings)\b`)
+	yearQRe      = regexp.MustCompile(`(?i)\bwhen\b|\byear\b`)
+	askYearRe    = regexp.MustCompile(`(?i)\b(?:which|what|in\s+what|in\s+which)\s+year\b|\byear\s+only\b`)
+	askMonthRe   = regexp.MustCompile(`(?i)\b(?:which|what|in\s+what|in\s+which)\s+month\b|\bmonth\s+only\b`)
+	askMYRe      = regexp.MustCompile(`(?i)\bmonth\s+and\s+year\b|\byear\s+and\s+month\b`)
+	personQRe    = regexp.MustCompile(`(?i)\bwho\b|\bauthor|\bname\s+of\s+the\s+(?:person|scientist|researcher|inventor|founder|discoverer|winner)\b|\bdiscovered\s+by\b|\binventor\b|\bfounder\b`)
+	personRe     = regexp.MustCompile(`^(?:[A-Z][a-z'’-]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z'’-]+|[A-Z]\.|de|van|von|der|da|di|le|la)){1,3}$`)
+	thresholdRe  = regexp.MustCompile(`(?i)\b(above|greater\s+than|more\s+than|higher\s+than|larger\s+than|exceeds?|exceeding|over|at\s+least|below|less\s+than|lower\s+than|smaller\s+than|under|at\s+most|fewer\s+than)\s+\$?([-−]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|percent)?`)
+	qUnitRe      = regexp.MustCompile(`(?i)\b(?:in|how\s+many|how\s+much|number\s+of)\s+([^\s,?.;()]+(?:\s[^\s,?.;()]+){0,2})`)
 )
 
 // newRefInfo reads what every kind of reference needs from the question.
@@ -201,7 +206,8 @@ func analyzeAs(ref, question string, kind refKind) *refInfo {
 			return info
 		}
 	}
-	if sequenceRe.MatchString(ref) && (seqQuestion.MatchString(question) || len(ref) >= 10) {
+	if (sequenceRe.MatchString(ref) && (seqQuestion.MatchString(question) || len(ref) >= 10)) ||
+		(shortSeqRe.MatchString(ref) && seqAskRe.MatchString(question)) {
 		info.kind, info.seq = kindSequence, strings.TrimRight(ref, "*")
 		return info
 	}
@@ -230,6 +236,7 @@ func (info *refInfo) setText() {
 		}
 	}
 	info.exactWords = strings.ToUpper(info.raw) == info.raw
+	info.geneSymbol = geneSymbolRe.MatchString(info.raw) && geneQRe.MatchString(info.question)
 	add(info.raw)
 	if i := strings.Index(info.raw, "("); i > 0 {
 		if j := strings.LastIndex(info.raw, ")"); j > i {
