@@ -156,23 +156,60 @@ func commit(text string, cands []cand) commitment {
 		}
 	}
 	// A hedge: the committed statement offers another value.
-	s := sents[sentOf[cm.idx]]
-	for i, c := range cands {
-		if i == cm.idx || c.key == cands[cm.idx].key || sentOf[i] != sentOf[cm.idx] {
-			continue
-		}
-		lo, hi := c.end, cands[cm.idx].start
-		if lo > hi {
-			lo, hi = cands[cm.idx].end, c.start
-		}
-		between := text[max(lo, s.start):max(hi, lo)]
-		lead := text[s.start:min(cands[cm.idx].start, c.start)]
-		if hedgeRe.MatchString(between) || eitherRe.MatchString(lead) || listSeparated(between) {
-			cm.hedge, cm.alt = true, i
-			break
-		}
+	if i := hedgeAmong(text, sents, cands[cm.idx], cands, cm.idx); i >= 0 {
+		cm.hedge, cm.alt = true, i
 	}
 	return cm
+}
+
+// hedgeAmong returns the index of a value in others that the statement
+// of c offers as an alternative to it, or -1: "X or Y", "between X and
+// Y", "either X or Y", "X; Y" as a list of guesses. self is c's index in
+// others (-1 when it is not one of them).
+func hedgeAmong(text string, sents []span, c cand, others []cand, self int) int {
+	cs := spanOf(sents, c.start)
+	s := sents[cs]
+	for i, o := range others {
+		if i == self || o.key == c.key {
+			continue
+		}
+		lo, hi := o.end, c.start
+		if lo > hi {
+			lo, hi = c.end, o.start
+		}
+		if hi < lo {
+			continue // overlapping mentions
+		}
+		between := text[lo:hi]
+		if listSeparated(between) {
+			return i // "58.07; 58.06": a list of guesses
+		}
+		if spanOf(sents, o.start) != cs {
+			continue
+		}
+		lead := text[s.start:min(c.start, o.start)]
+		if hedgeRe.MatchString(between) || eitherRe.MatchString(tail(lead, 24)) && endsWithHedgeLead(lead) {
+			return i
+		}
+	}
+	return -1
+}
+
+// endsWithHedgeLead reports a statement start that ends in "either",
+// "between", "somewhere between", "depending on whether" and the like,
+// right before the first of two values.
+func endsWithHedgeLead(lead string) bool {
+	ws := lastWords(lead, 3)
+	for i := len(ws) - 1; i >= 0; i-- {
+		switch ws[i] {
+		case "either", "between", "somewhere", "depending":
+			return true
+		case "about", "approximately", "roughly", "around", "$", "the", "a", "is", "be", "was", "it's", "is:":
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 // listSeparated reports two values separated only by a list separator

@@ -50,7 +50,7 @@ func ParseDates(s string) []Date {
 			out = append(out, Date{y, m, d})
 		}
 	}
-	if m := isoDateRe.FindStringSubmatch(s); m != nil {
+	if m := isoDateRe.FindStringSubmatch(s); m != nil && !(m[3] == "" && strings.Contains(s, ".")) {
 		add(atoi(m[1]), atoi(m[2]), atoi(m[3]))
 		return out
 	}

@@ -2,7 +2,9 @@ package reward
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dive-env/dive/tasks"
 )
@@ -49,5 +51,61 @@ func TestGradedCorpora(t *testing.T) {
 	}
 	if total < 400 || 2*verbose < total {
 		t.Errorf("the corpora hold %d cases, %d verbose: want at least 400, half of them verbose", total, verbose)
+	}
+}
+
+// FuzzScore scores any response against any reference: no panic, a label
+// of the five, a score in [0, 1] that the label explains, and the
+// reference itself in answer tags is correct.
+func FuzzScore(f *testing.F) {
+	for i, c := range loadGraded(f, "testdata/graded.jsonl") {
+		if i%7 == 0 {
+			f.Add(c.Question, c.GroundTruth, c.Response)
+		}
+	}
+	f.Add("Which?", "Saturn", "Saturn; Jupiter; **Mars** or \\boxed{Venus}")
+	f.Add("How much did it fall?", "-1.2 billion", "fell by $1.2B from $4.5B to $3.3B; 17 hours 30 minutes; 4:1; 0x10^5")
+	m := NewMatch(DefaultMatchOptions())
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, question, reference, response string) {
+		task := &tasks.Task{ID: "f", Question: question, GroundTruth: reference}
+		res, err := m.Score(ctx, task, response)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch res.Label {
+		case Correct, Partial, Incorrect, Undecided:
+		default:
+			t.Fatalf("label %q", res.Label)
+		}
+		if res.Score < 0 || res.Score > 1 || res.Explanation == "" || (res.Label != Correct && res.Score != 0) {
+			t.Fatalf("Score(%q, %q, %q) = %+v", question, reference, response, res)
+		}
+		if strings.TrimSpace(reference) != "" && Normalize(reference) != "" && !strings.Contains(reference, "</answer>") {
+			if self, _ := m.Score(ctx, task, "<answer>"+reference+"</answer>"); self.Label != Correct {
+				t.Fatalf("the reference %q in answer tags scores %s: %s", reference, self.Label, self.Explanation)
+			}
+		}
+	})
+}
+
+// A 1 MB response (a model stuck in a loop) is scored in bounded time:
+// the rules read its last 16 KB. The bound is loose; it catches a
+// quadratic pass, which would take minutes.
+func TestScoreHugeResponse(t *testing.T) {
+	m := NewMatch(DefaultMatchOptions())
+	var b strings.Builder
+	for b.Len() < 1<<20 {
+		b.WriteString("The value was 12.5% or **3,400 km** from 2019-04-21 (about $45,459.04), so h = 12; ")
+	}
+	for _, resp := range []string{b.String(), "<answer>" + b.String() + "</answer>", strings.Repeat("9", 1<<20), strings.Repeat("**", 1<<19)} {
+		start := time.Now()
+		res, err := m.Score(context.Background(), &tasks.Task{ID: "h", Question: "What share?", GroundTruth: "12.5%"}, resp)
+		if err != nil || res.Explanation == "" {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("a 1 MB response took %v", d)
+		}
 	}
 }

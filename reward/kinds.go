@@ -15,6 +15,13 @@ import (
 // reference: not the parts of dates, step numbers, or numbers the
 // question gives (unless nothing else is left).
 func numberCands(text string, ref *refInfo) ([]numVal, []cand) {
+	kept, cands, _, _ := numberCandsEchoes(text, ref)
+	return kept, cands
+}
+
+// numberCandsEchoes is numberCands, and the numbers it left out as echoes
+// of the question: they are no answer, but a hedge may offer one.
+func numberCandsEchoes(text string, ref *refInfo) ([]numVal, []cand, []numVal, []cand) {
 	nums := findNumbers(text, ref.ratio)
 	dates := dateMentions(text)
 	k := 0
@@ -42,11 +49,14 @@ func numberCands(text string, ref *refInfo) ([]numVal, []cand) {
 		}
 	}
 	kept := nums
+	var echoNums []numVal
 	if echoes > 0 && echoes < len(nums) {
 		kept = make([]numVal, 0, len(nums)-echoes)
 		for _, n := range nums {
 			if !ref.isEcho(n) {
 				kept = append(kept, n)
+			} else {
+				echoNums = append(echoNums, n)
 			}
 		}
 	}
@@ -66,11 +76,14 @@ func numberCands(text string, ref *refInfo) ([]numVal, []cand) {
 		}
 		kept = kept[:k]
 	}
-	cands := make([]cand, len(kept))
-	for i, n := range kept {
-		cands[i] = cand{start: n.start, end: n.end, bold: n.bold, paren: n.paren || n.context, key: numKey(n)}
+	toCands := func(ns []numVal) []cand {
+		cs := make([]cand, len(ns))
+		for i, n := range ns {
+			cs[i] = cand{start: n.start, end: n.end, bold: n.bold, paren: n.paren || n.context, key: numKey(n)}
+		}
+		return cs
 	}
-	return kept, cands
+	return kept, toCands(kept), echoNums, toCands(echoNums)
 }
 
 // compat ranks how well a number fits a numeric reference: 2 a unit of
@@ -262,12 +275,19 @@ func conclusionStart(text string) int {
 // judgeNumberIn decides text, and says how surely the text marked the
 // value it was judged on (weak, cued, marked; 0 when it gave none).
 func (m *Match) judgeNumberIn(text string, ref *refInfo, pol policy) (verdict, int) {
-	nums, cands := numberCands(text, ref)
+	nums, cands, echoNums, echoCands := numberCandsEchoes(text, ref)
 	cm := commit(text, cands)
 	if cm.idx < 0 {
 		return decided(Incorrect, "the answer states no number; the reference is %s", ref.raw), cm.strength
 	}
 	v := m.numVerdict(nums[cm.idx], ref, pol)
+	if !cm.hedge && len(echoCands) > 0 {
+		// A number the question gives, offered as an alternative.
+		if j := hedgeAmong(text, sentenceSpans(text), cands[cm.idx], echoCands, -1); j >= 0 {
+			nums = append(nums, echoNums[j])
+			cm.hedge, cm.alt = true, len(nums)-1
+		}
+	}
 	if cm.hedge {
 		if w := m.numVerdict(nums[cm.alt], ref, pol); w.label != v.label || v.label != Correct {
 			return decided(Incorrect, "the answer hedges between %s and %s; the reference is %s", numText(text, nums[cm.idx]), numText(text, nums[cm.alt]), ref.raw), cm.strength
