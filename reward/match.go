@@ -48,16 +48,6 @@ type Match struct {
 	cache refCache
 }
 
-// UnitConverter converts a value between units. The matcher converts with
-// its own unit table; the interface remains for callers that named one.
-type UnitConverter interface {
-	ConvertUnits(ctx context.Context, value float64, from, to string) (float64, error)
-}
-
-// WithUnits is kept for compatibility: units are converted with the table
-// compiled into the binary, and c is not used.
-func (m *Match) WithUnits(c UnitConverter) *Match { return m }
-
 // refCache keeps what the scorer reads from a reference and its question;
 // an RL run scores the same tasks many times. It stops growing at maxCached.
 type refCache struct {

@@ -123,3 +123,18 @@ func TestExtractWith(t *testing.T) {
 		t.Errorf("strict scorer: %+v", res)
 	}
 }
+
+func TestParseLabelRewards(t *testing.T) {
+	r, err := ParseLabelRewards("partial=0.5, incorrect=0")
+	if err != nil || r != (LabelRewards{Correct: 1, Partial: 0.5}) {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if r.For(Undecided) != 0 || r.For(ScoringFailed) != 0 || r.For(Partial) != 0.5 {
+		t.Fatalf("For: %+v", r)
+	}
+	for _, bad := range []string{"partial", "fine=1", "correct=1.5", "partial=-0.1", "partial=x"} {
+		if _, err := ParseLabelRewards(bad); err == nil {
+			t.Errorf("ParseLabelRewards(%q) accepted", bad)
+		}
+	}
+}

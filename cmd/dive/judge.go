@@ -14,6 +14,7 @@ import (
 // extraction and the optional LLM judge.
 type scoringFlags struct {
 	extraction              string
+	rewards                 reward.LabelRewards
 	url, model, mode, cache string
 	timeout                 time.Duration
 	concurrency, retries    int
@@ -21,6 +22,15 @@ type scoringFlags struct {
 
 func addScoringFlags(fs *flag.FlagSet) *scoringFlags {
 	j := &scoringFlags{}
+	j.rewards = reward.DefaultLabelRewards()
+	fs.Func("label-rewards", "the reward of each verdict, e.g. correct=1,partial=0.5,incorrect=0 (default correct=1,partial=0,incorrect=0; undecided and scoring_failed are always 0)", func(s string) error {
+		r, err := reward.ParseLabelRewards(s)
+		if err != nil {
+			return err
+		}
+		j.rewards = r
+		return nil
+	})
 	fs.StringVar(&j.extraction, "answer-extraction", strings.Join(reward.DefaultExtraction, ","), "where the answer is taken from, tried in order: answer_tag (<answer>…</answer>), boxed, final_answer_line, whole_response")
 	fs.StringVar(&j.url, "judge-url", os.Getenv("DIVE_JUDGE_URL"), "OpenAI-compatible base URL of an LLM judge, e.g. http://127.0.0.1:8000/v1 (default $DIVE_JUDGE_URL; key from $DIVE_JUDGE_API_KEY or $OPENAI_API_KEY)")
 	fs.StringVar(&j.model, "judge-model", os.Getenv("DIVE_JUDGE_MODEL"), "model of the LLM judge (default $DIVE_JUDGE_MODEL)")
@@ -50,10 +60,9 @@ func defaultJudgeCache() string {
 	return ""
 }
 
-// registry returns the scorers: match (converting units with units when
-// given) and exact, and with a judge configured, judge and match+judge, the
-// latter as the default.
-func (j *scoringFlags) registry(units reward.UnitConverter) (*reward.Registry, error) {
+// registry returns the scorers: match and exact, and with a judge
+// configured, judge and match+judge, the latter as the default.
+func (j *scoringFlags) registry() (*reward.Registry, error) {
 	if err := j.check(); err != nil {
 		return nil, err
 	}
@@ -64,10 +73,8 @@ func (j *scoringFlags) registry(units reward.UnitConverter) (*reward.Registry, e
 	reg := reward.NewRegistry()
 	opts := reward.DefaultMatchOptions()
 	opts.Extraction = extraction
+	opts.Rewards = j.rewards
 	match := reward.NewMatch(opts)
-	if units != nil {
-		match.WithUnits(units)
-	}
 	reg.Register(match)
 	if j.url == "" {
 		return reg, nil
@@ -76,7 +83,7 @@ func (j *scoringFlags) registry(units reward.UnitConverter) (*reward.Registry, e
 	if key == "" {
 		key = os.Getenv("OPENAI_API_KEY")
 	}
-	judge, err := reward.NewJudge(reward.JudgeConfig{BaseURL: j.url, Model: j.model, APIKey: key, Timeout: j.timeout,
+	judge, err := reward.NewJudge(reward.JudgeConfig{Rewards: j.rewards, BaseURL: j.url, Model: j.model, APIKey: key, Timeout: j.timeout,
 		Retries: j.retries, MaxConcurrency: j.concurrency, CacheDir: j.cache})
 	if err != nil {
 		return nil, err

@@ -483,6 +483,14 @@ func TestScoreCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, "agreement with the 7 given labels: 0.7143; coverage 0.8571; agreement on the 6 decided: 0.8333") {
 		t.Fatalf("table: %q %v", out, err)
 	}
+	// Partial credit by --label-rewards: line 4 is partial.
+	out, _, err = runCLI(t, "score", "testdata/score.jsonl", "--json", "--label-rewards", "partial=0.5")
+	if err != nil || json.Unmarshal([]byte(out), &sum) != nil || sum.Results[3].Label != "partial" || sum.Results[3].Score != 0.5 || sum.Results[0].Score != 1 {
+		t.Fatalf("--label-rewards: %v %+v", err, sum.Results)
+	}
+	if _, _, err := runCLI(t, "score", "testdata/score.jsonl", "--label-rewards", "partial=2"); err == nil {
+		t.Fatal("--label-rewards partial=2 accepted")
+	}
 	out, _, err = runCLI(t, "score", "testdata/score.jsonl", "--scorer", "exact", "--json")
 	if err != nil || !strings.Contains(out, `"scorer": "exact"`) {
 		t.Fatalf("--scorer exact: %v", err)
@@ -1014,5 +1022,26 @@ func TestRolloutCommand(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, "rollout", "--task", "mul", "--policy-url", srv.URL+"/v1", "--model", "p", "--api", "bogus", taskFile); err == nil {
 		t.Fatal("a bad --api was accepted")
+	}
+}
+
+// dive score on the labelled corpora of reward/testdata: the figures the
+// reward must hold (agreement on the decided ≥ 97%, coverage ≥ 90%, no
+// hedge scored correct), and a report per category.
+func TestScoreGradedCorpus(t *testing.T) {
+	for _, path := range []string{"../../reward/testdata/graded.jsonl", "../../reward/testdata/graded_holdout.jsonl"} {
+		out, _, err := runCLI(t, "score", path, "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum scoreSummary
+		if err := json.Unmarshal([]byte(out), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum.Labelled < 200 || *sum.DecidedAccuracy < 0.97 || *sum.Coverage < 0.90 || sum.Hedges == 0 || sum.HedgesAbovePartial != 0 ||
+			len(sum.ByCategory) < 10 || sum.DecidedBy["rule"] != sum.N {
+			t.Errorf("%s: %d labelled, agreement on the decided %.4f, coverage %.4f, hedges %d (%d scored correct), %d categories",
+				path, sum.Labelled, *sum.DecidedAccuracy, *sum.Coverage, sum.Hedges, sum.HedgesAbovePartial, len(sum.ByCategory))
+		}
 	}
 }

@@ -143,7 +143,7 @@ func verifyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(files) != 1 || *out == "" {
 		return usagef("verify needs one trajectory file and --out")
 	}
-	reg, err := scoring.registry(nil)
+	reg, err := scoring.registry()
 	if err != nil {
 		return err
 	}

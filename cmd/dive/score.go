@@ -109,7 +109,7 @@ func scoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(files) != 1 {
 		return usagef("score needs one JSONL file (or - for standard input) whose lines hold question, ground_truth, response and optionally label")
 	}
-	reg, err := judge.registry(nil) // units as written: scoring a file starts no sandbox
+	reg, err := judge.registry()
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/dive-env/dive/reward"
 	"github.com/dive-env/dive/tasks"
 	"github.com/dive-env/dive/toolexec/sandbox"
-	"github.com/dive-env/dive/toolexec/unitstool"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -156,11 +155,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else if t, ok := reg.Get(sandbox.ToolID); ok {
 		log.Warn("code_execution is not available", "reason", t.Reason())
 	}
-	var units reward.UnitConverter
-	if pool != nil {
-		units = unitstool.Converter{Runner: pool} // answers in other units are converted with GNU units
-	}
-	scorers, err := judge.registry(units)
+	scorers, err := judge.registry()
 	if err != nil {
 		return err
 	}
