@@ -38,9 +38,10 @@ type commitment struct {
 }
 
 var (
-	// hedgeRe marks a statement that offers alternatives.
-	eitherRe = regexp.MustCompile(`(?i)\beither\b|\bbetween\b|\bsomewhere\b|\bdepending\b`)
-	hedgeRe  = regexp.MustCompile(`(?i)\bor\b|\beither\b|\bbetween\b|\bdepending\b|\bpossibly\b|\bperhaps\b|\bmaybe\b|\bmight\s+be\b|\bcould\s+be\b|\bsomewhere\b|\bnot\s+sure\b|\bunsure\b|\banywhere\s+from\b`)
+	eitherRe = regexp.MustCompile(`\beither\b|\bbetween\b|\bsomewhere\b|\bdepending\b`)
+	// hedgeRe marks a statement that offers alternatives, in lower-cased
+	// text; hedged reads the same words without it (TestHedgedAgrees).
+	hedgeRe = regexp.MustCompile(`\bor\b|\beither\b|\bbetween\b|\bdepending\b|\bpossibly\b|\bperhaps\b|\bmaybe\b|\bmight\s+be\b|\bcould\s+be\b|\bsomewhere\b|\bnot\s+sure\b|\bunsure\b|\banywhere\s+from\b`)
 )
 
 // sentenceSpans splits text into statements: lines, and sentences within
@@ -188,12 +189,43 @@ func hedgeAmong(text string, sents []span, c cand, others []cand, self int) int 
 			continue
 		}
 		lead := text[s.start:min(c.start, o.start)]
-		if hedgeRe.MatchString(between) || eitherRe.MatchString(tail(lead, 24)) && endsWithHedgeLead(lead) {
+		if hedged(between) || eitherIn(tail(lead, 24)) && endsWithHedgeLead(lead) {
 			return i
 		}
 	}
 	return -1
 }
+
+// hedged reports words that offer alternatives in s: or, either, between,
+// maybe, possibly, depending, might be, not sure … (hedgeRe's words, read
+// by a word scan).
+func hedged(s string) bool {
+	prev := ""
+	for i := 0; i < len(s); {
+		if !isLetter(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isLetter(s[j]) {
+			j++
+		}
+		w := lowerASCII(s[i:j])
+		switch {
+		case hedgeWords[w]:
+			return true
+		case w == "be" && (prev == "might" || prev == "could"), w == "sure" && prev == "not", w == "from" && prev == "anywhere":
+			return true
+		}
+		prev, i = w, j
+	}
+	return false
+}
+
+var hedgeWords = wordSet("or", "either", "between", "depending", "possibly", "perhaps", "maybe", "somewhere", "unsure")
+
+// eitherIn reports "either", "between", "somewhere" or "depending" in s.
+func eitherIn(s string) bool { return eitherRe.MatchString(lowerASCII(s)) }
 
 // endsWithHedgeLead reports a statement start that ends in "either",
 // "between", "somewhere between", "depending on whether" and the like,

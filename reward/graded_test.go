@@ -2,6 +2,7 @@ package reward
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,37 @@ func TestScoreHugeResponse(t *testing.T) {
 		if d := time.Since(start); d > 10*time.Second {
 			t.Fatalf("a 1 MB response took %v", d)
 		}
+	}
+}
+
+// The examples of docs/protocol.md ("The reward") are what match says.
+func TestProtocolRewardExamples(t *testing.T) {
+	b, err := os.ReadFile("../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "Examples, with the label `match` gives:")
+	if start < 0 {
+		t.Fatal("docs/protocol.md has no reward examples")
+	}
+	m := NewMatch(DefaultMatchOptions())
+	n := 0
+	for _, line := range strings.Split(doc[start:], "\n")[4:] {
+		if !strings.HasPrefix(line, "| ") {
+			break
+		}
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) != 4 {
+			t.Fatalf("bad example row %q", line)
+		}
+		q, ref, ans, want := cells[0], cells[1], strings.Trim(cells[2], "`"), Label(cells[3])
+		if got, why := m.Decide(q, ref, ans); got != want {
+			t.Errorf("docs/protocol.md: %q for %q (%q) is %s (%s), the docs say %s", ans, ref, q, got, why, want)
+		}
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("%d examples", n)
 	}
 }

@@ -1036,7 +1036,10 @@ var (
 )
 
 func judgeText(text string, ref *refInfo) verdict {
-	flat := parenRe.ReplaceAllString(stripMarkdown(text), " ")
+	flat := stripMarkdown(text)
+	if strings.Contains(flat, "(") {
+		flat = parenRe.ReplaceAllString(flat, " ")
+	}
 	words := strings.Fields(Normalize(flat))
 	allWords := strings.Fields(Normalize(text))
 	at := ref.textMention(words)
@@ -1070,7 +1073,7 @@ func judgeText(text string, ref *refInfo) verdict {
 	if len(words) <= 6 && slashAltRe.MatchString(flat) {
 		return decided(Incorrect, "the answer offers alternatives separated by a slash: a hedge")
 	}
-	if hedgeRe.MatchString(flat) && (len(words) <= 15 || eitherRe.MatchString(flat) || orRe.MatchString(sentenceAround(flat, ref))) {
+	if hedged(flat) && (len(words) <= 15 || eitherIn(flat) || orRe.MatchString(sentenceAround(flat, ref))) {
 		if !strings.Contains(strings.ToLower(flat), "and/or") {
 			return decided(Incorrect, "the answer offers alternatives to choose from: a hedge")
 		}
@@ -1160,7 +1163,12 @@ func listItems(s string) []string {
 
 var mdRe = regexp.MustCompile("\\*\\*|__|`|^#+\\s*|\\[|\\]\\([^)]*\\)")
 
-func stripMarkdown(s string) string { return mdRe.ReplaceAllString(s, "") }
+func stripMarkdown(s string) string {
+	if !strings.ContainsAny(s, "*_`[#") {
+		return s
+	}
+	return mdRe.ReplaceAllString(s, "")
+}
 
 // symbolCase classifies an alphanumeric symbol with a digit (a gene or
 // protein symbol such as BRCA1, Brca1, Trp53): "upper" (human genes, by

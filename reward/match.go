@@ -259,11 +259,8 @@ func explicitAnswers(response string, methods []string) ([]string, string) {
 	for _, method := range methods {
 		switch method {
 		case MethodAnswerTag:
-			if !containsFold(response, "<answer>") {
-				continue
-			}
-			if ms := answerTag.FindAllStringSubmatch(response, 64); len(ms) > 0 {
-				return nonEmptyLast(ms), MethodAnswerTag
+			if as := answerTags(response); len(as) > 0 {
+				return nonEmptyLast(as), MethodAnswerTag
 			}
 		case MethodBoxed:
 			if bs := allBoxed(response); len(bs) > 0 {
@@ -274,7 +271,11 @@ func explicitAnswers(response string, methods []string) ([]string, string) {
 				continue
 			}
 			if ms := finalAnswer.FindAllStringSubmatch(response, 64); len(ms) > 0 {
-				return nonEmptyLast(ms), MethodFinalAnswer
+				lines := make([]string, len(ms))
+				for i, m := range ms {
+					lines[i] = m[1]
+				}
+				return nonEmptyLast(lines), MethodFinalAnswer
 			}
 		case MethodWhole:
 			return []string{strings.TrimSpace(response)}, MethodWhole
@@ -286,12 +287,34 @@ func explicitAnswers(response string, methods []string) ([]string, string) {
 // containsFold reports whether s holds sub (lower-case ASCII) in any case.
 func containsFold(s, sub string) bool { return strings.Contains(lowerASCII(s), sub) }
 
-// nonEmptyLast keeps the non-empty captures, or the last one when all are
+// answerTags returns the contents of every <answer>…</answer> (tags in
+// any case), at most 64: what answerTag matches, without the regular
+// expression engine.
+func answerTags(s string) []string {
+	lower := lowerASCII(s)
+	var out []string
+	for pos := 0; len(out) < 64; {
+		i := strings.Index(lower[pos:], "<answer>")
+		if i < 0 {
+			break
+		}
+		start := pos + i + len("<answer>")
+		j := strings.Index(lower[start:], "</answer>")
+		if j < 0 {
+			break
+		}
+		out = append(out, s[start:start+j])
+		pos = start + j + len("</answer>")
+	}
+	return out
+}
+
+// nonEmptyLast keeps the non-empty answers, or the last one when all are
 // empty (an empty answer).
-func nonEmptyLast(ms [][]string) []string {
+func nonEmptyLast(ms []string) []string {
 	var out []string
 	for _, m := range ms {
-		if t := strings.TrimSpace(m[1]); t != "" {
+		if t := strings.TrimSpace(m); t != "" {
 			out = append(out, t)
 		}
 	}
@@ -304,6 +327,9 @@ func nonEmptyLast(ms [][]string) []string {
 // stripThink removes <think> blocks, and everything before a closing
 // </think> whose opening tag the chat template already wrote.
 func stripThink(s string) string {
+	if !containsFold(s, "think>") {
+		return s
+	}
 	s = thinkBlock.ReplaceAllString(s, "")
 	if i := strings.LastIndex(s, "</think>"); i >= 0 {
 		s = s[i+len("</think>"):]

@@ -25,7 +25,7 @@ var (
 func splitParts(s string) []part {
 	s = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(s), "."))
 	var pieces []string
-	if partSepRe.MatchString(s) {
+	if strings.ContainsAny(s, ";\n|") && partSepRe.MatchString(s) {
 		pieces = partSepRe.Split(s, -1)
 	} else if (strings.Contains(s, ",") || strings.Contains(s, " and ")) && !thousandsRe.MatchString(s) && len(ParseDates(s)) == 0 {
 		if _, isNum := singleQuantity(s); !isNum && !lastNameFirst(s) {

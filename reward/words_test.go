@@ -33,3 +33,24 @@ func FuzzScanNumbers(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkScan(t, s) })
 }
+
+// The word scans give what the regular expressions they replace give.
+func TestHedgedAndAnswerTagsAgree(t *testing.T) {
+	inputs := []string{"X or Y", "Either way", "MAYBE", "it might  be", "could be", "not sure", "notsure", "anywhere from 2", "orange",
+		"<answer>1</answer> x <ANSWER>2</Answer>", "<answer>unclosed", "<answer></answer>", "between-ness", "perhaps."}
+	for _, c := range loadGraded(t, "testdata/graded.jsonl") {
+		inputs = append(inputs, c.Response)
+	}
+	for _, in := range inputs {
+		if got, want := hedged(in), hedgeRe.MatchString(lowerASCII(in)); got != want {
+			t.Errorf("hedged(%q) = %v, hedgeRe says %v", in, got, want)
+		}
+		var want []string
+		for _, m := range answerTag.FindAllStringSubmatch(in, 64) {
+			want = append(want, m[1])
+		}
+		if got := answerTags(in); !slices.Equal(got, want) {
+			t.Errorf("answerTags(%q) = %q, answerTag finds %q", in, got, want)
+		}
+	}
+}
