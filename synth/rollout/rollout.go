@@ -48,12 +48,13 @@ func (s *Solver) Solve(ctx context.Context, taskID string, n int, seed *uint64, 
 }
 
 // PassRates groups trajectories by task: the fraction labelled correct.
-// Episodes the policy endpoint failed (env.PolicyFailed) say nothing about
-// the task and are left out.
+// Episodes the policy endpoint failed (env.PolicyFailed), and rewards that
+// are no verdict (undecided, scoring_failed), say nothing about the task
+// and are left out.
 func PassRates(trajs []env.Trajectory) map[string][2]int {
 	out := map[string][2]int{}
 	for _, t := range trajs {
-		if env.PolicyFailed(t.Reason) {
+		if env.PolicyFailed(t.Reason) || (t.Reward != nil && (t.Reward.Label == reward.Undecided || t.Reward.Label == reward.ScoringFailed)) {
 			continue
 		}
 		c := out[t.TaskID]

@@ -135,7 +135,9 @@ func TestSolveAndFilter(t *testing.T) {
 	if len(trajs[0].Messages) != 5 || trajs[0].Messages[2].Role != "assistant" || len(trajs[0].ToolCalls) != 1 {
 		t.Fatalf("trajectories %+v", trajs)
 	}
-	rates := PassRates(append(trajs, env.Trajectory{TaskID: "right", Reason: env.ReasonPolicyError}))
+	rates := PassRates(append(trajs, env.Trajectory{TaskID: "right", Reason: env.ReasonPolicyError},
+		env.Trajectory{TaskID: "wrong", Reason: "answer", Reward: &reward.Result{Label: reward.Undecided}},
+		env.Trajectory{TaskID: "wrong", Reason: "answer", Reward: &reward.Result{Label: reward.ScoringFailed}}))
 	if rates["right"] != [2]int{2, 2} || rates["wrong"] != [2]int{0, 1} {
 		t.Fatalf("pass rates %v", rates)
 	}

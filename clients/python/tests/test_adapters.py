@@ -9,6 +9,8 @@ import typing
 
 import pytest
 
+import dive_env
+
 from dive_env.adapters import gym as dgym
 from dive_env.adapters import skyrl, trl, verl
 from dive_env.chat import tool_call_text
@@ -138,3 +140,12 @@ def test_verl_tool_and_score(server, tmp_path):
     assert config["tools"][0]["tool_schema"] == schema and config["tools"][1]["config"]["url"] == server.url
     row = verl.dataset_row("revcomp-0", [{"role": "user", "content": "q"}], ["bio_seq_reverse_complement"])
     assert row["extra_info"]["tools_kwargs"]["bio_seq_reverse_complement"]["create_kwargs"]["task_id"] == "revcomp-0"
+
+
+def test_reward_masked_labels():
+    """undecided and scoring_failed are no verdict: masked; the others are verdicts."""
+    for label, masked in [("correct", False), ("partial", False), ("incorrect", False), ("undecided", True),
+                          ("scoring_failed", True)]:
+        r = dive_env.Reward.from_dict({"score": 0, "label": label, "decided_by": "rule", "future_field": 1})
+        assert r.masked is masked and r.decided_by == "rule" and r.extra == {"future_field": 1}
+    assert dive_env.Reward.from_dict({"label": "undecided"}).undecided
