@@ -200,26 +200,14 @@ func hedgeAmong(text string, sents []span, c cand, others []cand, self int) int 
 // maybe, possibly, depending, might be, not sure … (hedgeRe's words, read
 // by a word scan).
 func hedged(s string) bool {
-	prev := ""
-	for i := 0; i < len(s); {
-		if !isLetter(s[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && isLetter(s[j]) {
-			j++
-		}
+	prev, found := "", false
+	eachWord(s, func(i, j int) bool {
 		w := lowerASCII(s[i:j])
-		switch {
-		case hedgeWords[w]:
-			return true
-		case w == "be" && (prev == "might" || prev == "could"), w == "sure" && prev == "not", w == "from" && prev == "anywhere":
-			return true
-		}
-		prev, i = w, j
-	}
-	return false
+		found = hedgeWords[w] || (w == "be" && (prev == "might" || prev == "could")) || (w == "sure" && prev == "not") || (w == "from" && prev == "anywhere")
+		prev = w
+		return !found
+	})
+	return found
 }
 
 var hedgeWords = wordSet("or", "either", "between", "depending", "possibly", "perhaps", "maybe", "somewhere", "unsure")

@@ -37,6 +37,15 @@ func ParseWeights(s string) (Weights, error) {
 	w := DefaultWeights()
 	fields := map[string]*float64{"correctness": &w.Correctness, "format": &w.Format, "tool_error": &w.ToolError,
 		"tool_call": &w.ToolCall, "turn": &w.Turn, "step_tool_error": &w.StepToolError}
+	if err := parseAssignments(s, "reward weight", fields, math.Inf(1)); err != nil {
+		return Weights{}, err
+	}
+	return w, nil
+}
+
+// parseAssignments reads "name=number,…" into fields: every name one of
+// fields', every number finite and in [0, most].
+func parseAssignments(s, what string, fields map[string]*float64, most float64) error {
 	for _, kv := range strings.Split(s, ",") {
 		kv = strings.TrimSpace(kv)
 		if kv == "" {
@@ -50,15 +59,18 @@ func ParseWeights(s string) (Weights, error) {
 				names = append(names, n)
 			}
 			sort.Strings(names)
-			return Weights{}, fmt.Errorf("bad reward weight %q: want NAME=NUMBER with NAME one of %s", kv, strings.Join(names, ", "))
+			return fmt.Errorf("bad %s %q: want NAME=NUMBER with NAME one of %s", what, kv, strings.Join(names, ", "))
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
-			return Weights{}, fmt.Errorf("bad reward weight %q: want a finite number ≥ 0", kv)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > most {
+			if math.IsInf(most, 1) {
+				return fmt.Errorf("bad %s %q: want a finite number ≥ 0", what, kv)
+			}
+			return fmt.Errorf("bad %s %q: want a number in [0, %g]", what, kv, most)
 		}
 		*p = f
 	}
-	return w, nil
+	return nil
 }
 
 // Shaped reports whether the weights change anything beyond correctness.

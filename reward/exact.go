@@ -177,22 +177,8 @@ func ExtractWith(response string, methods []string) Answer {
 
 // lastBoxed returns the content of the last \boxed{...}, braces balanced.
 func lastBoxed(s string) (string, bool) {
-	i := strings.LastIndex(s, `\boxed{`)
-	if i < 0 {
-		return "", false
-	}
-	start := i + len(`\boxed{`)
-	depth := 1
-	for j := start; j < len(s); j++ {
-		switch s[j] {
-		case '{':
-			depth++
-		case '}':
-			depth--
-			if depth == 0 {
-				return s[start:j], true
-			}
-		}
+	if bs := allBoxed(s); len(bs) > 0 {
+		return bs[len(bs)-1], true
 	}
 	return "", false
 }

@@ -465,21 +465,12 @@ var (
 // hasMonthWord reports a month name or abbreviation among the words of a
 // lower-cased text: without one, the date patterns of words are skipped.
 func hasMonthWord(lower string) bool {
-	for i := 0; i < len(lower); {
-		if !isLetter(lower[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(lower) && isLetter(lower[j]) {
-			j++
-		}
-		if monthNames[lower[i:j]] > 0 {
-			return true
-		}
-		i = j
-	}
-	return false
+	found := false
+	eachWord(lower, func(i, j int) bool {
+		found = monthNames[lower[i:j]] > 0
+		return !found
+	})
+	return found
 }
 
 // isoDates finds 2023-01-05, 2023-01 and 01/05/2023, only where a digit

@@ -337,10 +337,11 @@ func stripThink(s string) string {
 	return s
 }
 
-// allBoxed returns the contents of every \boxed{…}, braces balanced.
+// allBoxed returns the contents of the \boxed{…} of s, braces balanced:
+// the last 64 of them.
 func allBoxed(s string) []string {
 	var out []string
-	for len(out) < 64 {
+	for {
 		i := strings.Index(s, `\boxed{`)
 		if i < 0 {
 			break
@@ -361,7 +362,9 @@ func allBoxed(s string) []string {
 		if end < 0 {
 			break
 		}
-		out = append(out, strings.TrimSpace(s[start:end]))
+		if out = append(out, strings.TrimSpace(s[start:end])); len(out) > 64 {
+			out = out[1:]
+		}
 		s = s[end+1:]
 	}
 	return out

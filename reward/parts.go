@@ -140,18 +140,10 @@ func initialsMentions(text, label string) [][2]int {
 	lower := lowerASCII(text)
 	type word struct{ start, end int }
 	var ws []word
-	for i := 0; i < len(lower); {
-		if !isLetter(lower[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(lower) && isLetter(lower[j]) {
-			j++
-		}
+	eachWord(lower, func(i, j int) bool {
 		ws = append(ws, word{i, j})
-		i = j
-	}
+		return true
+	})
 	var out [][2]int
 	for i := range ws {
 		w := lower[ws[i].start:ws[i].end]

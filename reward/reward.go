@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -89,22 +88,8 @@ func (r LabelRewards) For(l Label) float64 {
 // given keep the default. Each reward is in [0, 1].
 func ParseLabelRewards(s string) (LabelRewards, error) {
 	r := DefaultLabelRewards()
-	fields := map[string]*float64{"correct": &r.Correct, "partial": &r.Partial, "incorrect": &r.Incorrect}
-	for _, kv := range strings.Split(s, ",") {
-		kv = strings.TrimSpace(kv)
-		if kv == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(kv, "=")
-		p, known := fields[strings.TrimSpace(k)]
-		if !ok || !known {
-			return LabelRewards{}, fmt.Errorf("bad label reward %q: want LABEL=NUMBER with LABEL one of correct, partial, incorrect", kv)
-		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || f < 0 || f > 1 {
-			return LabelRewards{}, fmt.Errorf("bad label reward %q: want a number in [0, 1]", kv)
-		}
-		*p = f
+	if err := parseAssignments(s, "label reward", map[string]*float64{"correct": &r.Correct, "partial": &r.Partial, "incorrect": &r.Incorrect}, 1); err != nil {
+		return LabelRewards{}, err
 	}
 	return r, nil
 }

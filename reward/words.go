@@ -266,13 +266,7 @@ func numberAt(s string, pos int) int {
 	}
 	// An exponent: e-9, or " x 10^-9".
 	if q < len(s) && (s[q] == 'e' || s[q] == 'E') {
-		r := q + 1
-		if r < len(s) && (s[r] == '-' || s[r] == '+') {
-			r++
-		} else if strings.HasPrefix(s[r:], "−") {
-			r += len("−")
-		}
-		if r < len(s) && isDigit(s[r]) {
+		if r := skipSign(s, q+1); r < len(s) && isDigit(s[r]) {
 			return digits(r)
 		}
 		return q
@@ -299,12 +293,7 @@ func numberAt(s string, pos int) int {
 	if r < len(s) && s[r] == '^' {
 		r++
 	}
-	if r < len(s) && (s[r] == '-' || s[r] == '+') {
-		r++
-	} else if strings.HasPrefix(s[r:], "−") {
-		r += len("−")
-	}
-	if r < len(s) && isDigit(s[r]) {
+	if r = skipSign(s, r); r < len(s) && isDigit(s[r]) {
 		return digits(r)
 	}
 	return q
@@ -373,4 +362,34 @@ func timesAt(s string) int {
 		return 6
 	}
 	return 0
+}
+
+// eachWord calls f with the bounds of each run of ASCII letters in s, in
+// order, until f returns false.
+func eachWord(s string, f func(start, end int) bool) {
+	for i := 0; i < len(s); {
+		if !isLetter(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isLetter(s[j]) {
+			j++
+		}
+		if !f(i, j) {
+			return
+		}
+		i = j
+	}
+}
+
+// skipSign returns i past a sign (-, +, −) at i, or i.
+func skipSign(s string, i int) int {
+	switch {
+	case i < len(s) && (s[i] == '-' || s[i] == '+'):
+		return i + 1
+	case strings.HasPrefix(s[i:], "−"):
+		return i + len("−")
+	}
+	return i
 }
