@@ -185,6 +185,10 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	if ep.done {
 		return nil, errorf(CodeEpisodeDone, "episode %s has ended (%s)", ep.id, ep.reason)
 	}
+	// The size check comes before any parsing of the turn's text.
+	if size := stepBytes(p); size > e.cfg.MaxMessageBytes {
+		return nil, errorf(CodeLimit, "the assistant turn is %d bytes; the limit is %d (max_message_bytes)", size, e.cfg.MaxMessageBytes)
+	}
 	msg, calls, perr := ep.assistantTurn(p)
 	if perr != nil {
 		return nil, perr
@@ -351,6 +355,18 @@ func (ep *episode) countInvalid(r toolexec.Result) {
 }
 
 // messageBytes is the size of an assistant turn: content and call arguments.
+// stepBytes is the size of a step's assistant turn as sent, before its
+// text is parsed.
+func stepBytes(p StepParams) int {
+	switch {
+	case p.Message != nil:
+		return messageBytes(*p.Message)
+	case p.Text != nil:
+		return len(*p.Text)
+	}
+	return 0
+}
+
 func messageBytes(m Message) int {
 	n := len(m.Content)
 	for _, c := range m.ToolCalls {

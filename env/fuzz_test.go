@@ -3,6 +3,7 @@ package env
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -90,6 +91,10 @@ func FuzzXMLCall(f *testing.F) {
 			return
 		}
 		name, params, err := parseXMLCall(body)
+		wantName, wantParams, wantErr := parseXMLCallQuadratic(body)
+		if name != wantName || !slices.Equal(params, wantParams) || (err == nil) != (wantErr == nil) {
+			t.Fatalf("parseXMLCall(%q) = %q %q %v; the plain parser gives %q %q %v", body, name, params, err, wantName, wantParams, wantErr)
+		}
 		if err != nil {
 			return
 		}

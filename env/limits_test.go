@@ -84,4 +84,11 @@ func TestMessageTooLong(t *testing.T) {
 		t.Fatalf("a refused turn counted: %v", st)
 	}
 	c.result(OpStep, map[string]any{"episode": ep, "message": calcMessage("1+1")})
+	// Raw text in the qwen3_coder format is measured before it is parsed
+	// (the red team's 8c: a 5.9 MiB text was parsed for 19 s, then refused).
+	xml := c.result(OpReset, map[string]any{"task_id": calculatorTask(t, te), "options": map[string]any{"tool_call_format": "qwen3_coder"}})["episode"]
+	text := "<tool_call><function=calculator>" + strings.Repeat("<parameter=expression>1", 100) + "</function></tool_call>"
+	if r := c.call(OpStep, map[string]any{"episode": xml, "text": text}); errorCode(r) != CodeLimit {
+		t.Fatalf("long qwen3_coder text: %v", r)
+	}
 }

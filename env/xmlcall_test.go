@@ -2,9 +2,11 @@ package env
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestParseXMLCall: the XML layout's name and parameters, in order, with
@@ -148,5 +150,74 @@ func xmlToolCallStep(t *testing.T, c *client, format string) {
 	}
 	if content := assistant["content"].(string); !strings.HasPrefix(content, "<think>") || strings.Contains(content, "<tool_call>") {
 		t.Fatalf("recorded content %q", content)
+	}
+}
+
+// parseXMLCallQuadratic is the plain reading of the XML layout that
+// parseXMLCall replaced: it searches the rest of the text for </parameter>
+// at every tag (quadratic on a run of open tags). FuzzXMLCall holds the two
+// equal.
+func parseXMLCallQuadratic(body string) (name string, params []xmlParam, err error) {
+	rest := strings.TrimSpace(body)[len(xmlFunctionOpen):]
+	end := strings.IndexByte(rest, '>')
+	if end < 0 {
+		return "", nil, fmt.Errorf("the <function=...> tag is not closed with >")
+	}
+	name, rest = strings.TrimSpace(rest[:end]), rest[end+1:]
+	if name == "" {
+		return "", nil, fmt.Errorf("the <function=> tag has no name")
+	}
+	if i := strings.Index(rest, xmlFunctionClose); i >= 0 {
+		rest = rest[:i]
+	}
+	for {
+		i := strings.Index(rest, xmlParameterOpen)
+		if i < 0 {
+			return name, params, nil
+		}
+		rest = rest[i+len(xmlParameterOpen):]
+		end := strings.IndexByte(rest, '>')
+		if end < 0 {
+			return "", nil, fmt.Errorf("a <parameter=...> tag of %s is not closed with >", name)
+		}
+		key := strings.TrimSpace(rest[:end])
+		if key == "" {
+			return "", nil, fmt.Errorf("a <parameter=> tag of %s has no name", name)
+		}
+		rest = rest[end+1:]
+		valueEnd, next := len(rest), len(rest)
+		if j := strings.Index(rest, xmlParameterClose); j >= 0 {
+			valueEnd, next = j, j+len(xmlParameterClose)
+		}
+		if j := strings.Index(rest, xmlParameterOpen); j >= 0 && j < valueEnd {
+			valueEnd, next = j, j
+		}
+		value := strings.TrimPrefix(rest[:valueEnd], "\n")
+		value = strings.TrimSuffix(value, "\n")
+		params = append(params, xmlParam{Name: key, Value: value})
+		rest = rest[next:]
+	}
+}
+
+// A degenerate repetition of open <parameter= tags (the red team's 8c: 64k
+// tags, 1.5 MB, took 26 s of server CPU, quadratic) parses in linear time.
+// The bound is loose: it catches a quadratic parse, not a slow machine.
+func TestXMLCallRunOfOpenTagsIsLinear(t *testing.T) {
+	body := "<function=calculator>" + strings.Repeat("<parameter=expression>1", 64000) + "</function>"
+	start := time.Now()
+	name, params, err := parseXMLCall(body)
+	if err != nil || name != "calculator" || len(params) != 64000 || params[63999].Value != "1" {
+		t.Fatalf("%q, %d params, %v", name, len(params), err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("64k open tags took %v", d)
+	}
+}
+
+func BenchmarkXMLCallRunOfOpenTags(b *testing.B) {
+	body := "<function=calculator>" + strings.Repeat("<parameter=expression>1", 8000) + "</function>"
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		parseXMLCall(body)
 	}
 }
