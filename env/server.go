@@ -71,16 +71,21 @@ type ServerConfig struct {
 	// StatusLines are shown on the status page (/), after the protocol
 	// line: what Routes serves, say.
 	StatusLines []string
+	// IdleTimeout closes a keep-alive HTTP connection idle this long
+	// between requests (default 60 s; websocket connections have their
+	// own ping deadlines). Request headers must arrive within 10 s.
+	IdleTimeout time.Duration
 }
 
 // DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
 // 1024 finished episodes retained and 256 requests in flight per
 // connection, batches of 1024, pings every 20 s with a 60 s pong wait, 10 s
-// writes, and a 60 s grace period for resuming a dropped connection's episodes.
+// writes, a 60 s grace period for resuming a dropped connection's episodes,
+// and idle HTTP connections closed after 60 s.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{MaxFrameBytes: 16 << 20, MaxEpisodesPerConnection: 4096, RetainFinished: 1024,
 		MaxInFlight: 256, MaxBatch: 1024, MaxConnectionsPerClient: 256, MaxBadFrames: 100, PingInterval: 20 * time.Second, PongWait: 60 * time.Second,
-		WriteWait: 10 * time.Second, Version: "dev", ResumeGrace: 60 * time.Second}
+		WriteWait: 10 * time.Second, Version: "dev", ResumeGrace: 60 * time.Second, IdleTimeout: 60 * time.Second}
 }
 
 func (c *ServerConfig) fillDefaults() {
@@ -95,7 +100,7 @@ func (c *ServerConfig) fillDefaults() {
 		}
 	}
 	for _, f := range []struct{ v, def *time.Duration }{
-		{&c.PingInterval, &d.PingInterval}, {&c.PongWait, &d.PongWait}, {&c.WriteWait, &d.WriteWait},
+		{&c.PingInterval, &d.PingInterval}, {&c.PongWait, &d.PongWait}, {&c.WriteWait, &d.WriteWait}, {&c.IdleTimeout, &d.IdleTimeout},
 	} {
 		if *f.v <= 0 {
 			*f.v = *f.def
@@ -307,6 +312,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="dive"`)
+		w.Header().Set("Connection", "close") // a client without the token keeps no connection
 		http.Error(w, "this server needs a bearer token: send Authorization: Bearer TOKEN", http.StatusUnauthorized)
 		return
 	}
@@ -405,7 +411,7 @@ func (s *Server) releaseDetached() {
 // gracefully: no new connections, in-flight requests finish, clients get
 // close code 1001. It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drainTimeout time.Duration) error {
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.cfg.IdleTimeout}
 	errc := make(chan error, 1)
 	if s.cfg.TLSCertFile != "" || s.cfg.TLSKeyFile != "" {
 		go func() { errc <- hs.ServeTLS(ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile) }()

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -61,6 +62,9 @@ type Config struct {
 	// that a client's read timeout (30 s in the reference client) never
 	// fires (default 10 s).
 	PingEvery time.Duration
+	// BodyTimeout bounds reading a request's body (default 30 s): a body
+	// sent slowly, byte by byte, holds a connection no longer.
+	BodyTimeout time.Duration
 	// Log receives the facade's logs; nil discards them.
 	Log *slog.Logger
 }
@@ -137,6 +141,9 @@ func New(engine *env.Engine, cfg Config) *Server {
 	}
 	if cfg.PingEvery <= 0 {
 		cfg.PingEvery = 10 * time.Second
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 30 * time.Second
 	}
 	log := cfg.Log
 	if log == nil {
@@ -228,6 +235,7 @@ func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
 			got = bearer
 		}
 		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.Token)) != 1 {
+			w.Header().Set("Connection", "close") // a client without the token keeps no connection
 			writeError(w, http.StatusUnauthorized, "this server needs its token: send X-API-Key: TOKEN (or Authorization: Bearer TOKEN)")
 			return
 		}
@@ -290,10 +298,21 @@ func specs(list []*tasks.Task) []map[string]any {
 	return out
 }
 
-// readBody decodes a JSON request body into v, answering 400 when it cannot.
-func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
+// readBody decodes a JSON request body into v within the body timeout,
+// answering 400 when it cannot. The read deadline is lifted once the body
+// is in, so that a call's event stream is not cut.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20))
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	_ = rc.SetReadDeadline(time.Time{})
+	if err != nil {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %v", s.cfg.BodyTimeout))
+			return false
+		}
 		writeError(w, http.StatusBadRequest, "bad request body: "+err.Error())
 		return false
 	}
@@ -301,7 +320,7 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func (s *Server) splitFromBody(w http.ResponseWriter, r *http.Request, v any, split *string) ([]*tasks.Task, bool) {
-	if !readBody(w, r, v) {
+	if !s.readBody(w, r, v) {
 		return nil, false
 	}
 	list, ok := s.splitTasks(*split)
@@ -413,7 +432,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		Index    *int              `json:"index"`
 		Secrets  map[string]string `json:"secrets"`
 	}
-	if !readBody(w, r, &body) {
+	if !s.readBody(w, r, &body) {
 		return
 	}
 	if body.EnvName != nil && !strings.EqualFold(*body.EnvName, s.cfg.EnvName) {
@@ -591,7 +610,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request, sess *session) {
 		Input  json.RawMessage `json:"input"`
 		TaskID *string         `json:"task_id"`
 	}
-	if !readBody(w, r, &body) {
+	if !s.readBody(w, r, &body) {
 		return
 	}
 	var c *call

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -662,4 +663,41 @@ func FuzzRequests(f *testing.F) {
 			t.Fatalf("%s %s %q: %d %s", method, path, body, rec.Code, rec.Body.String())
 		}
 	})
+}
+
+// A request body sent slowly holds its connection no longer than the body
+// timeout (the red team's 8d: slow ORS bodies stayed open, even on a server
+// with a token, from clients without it). Without the token the connection
+// is closed after the 401.
+func TestSlowBodyAndUnauthorized(t *testing.T) {
+	f := newFixture(t, Config{BodyTimeout: 200 * time.Millisecond, Token: "tok"})
+	addr := strings.TrimPrefix(f.url, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /dive/tasks HTTP/1.1\r\nHost: x\r\nX-API-Key: tok\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"split\"")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("a slow body: %v %v", resp, err)
+	}
+	// Without the token: 401, and the connection is closed.
+	conn2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	fmt.Fprintf(conn2, "POST /dive/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	conn2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(conn2)
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || !resp.Close {
+		t.Fatalf("without the token: %v %v", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("the connection stays open after a 401: %v", err)
+	}
 }
