@@ -56,11 +56,13 @@ type Config struct {
 	// UID is the unprivileged user code runs as.
 	UID int
 	// Hide are files and directories of the server that sandboxed code must
-	// not read even where their permissions would let it (task files with
-	// ground truths, trajectories, the token file, the server binary with its
-	// embedded tasks): directories are covered by an empty read-only tmpfs,
-	// files by /dev/null. Paths that hold what the sandbox needs (/, /usr,
-	// /etc, the interpreter, the scratch root, …) are ignored.
+	// not read. The sandbox's root holds only an allow-list (the
+	// interpreter's directories, a few files of /etc), so most of them are
+	// not there at all; those that fall inside it (a server binary with its
+	// embedded tasks under /usr/bin, say) are covered: directories by an
+	// empty read-only tmpfs, files by /dev/null. Paths that hold what the
+	// sandbox needs (/, /usr, /etc, the interpreter, the scratch root, …)
+	// are ignored.
 	Hide []string
 }
 

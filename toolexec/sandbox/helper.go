@@ -18,11 +18,14 @@ import (
 
 // The sandbox helper: the server re-executes its own binary with
 // helperEnv set, in new pid, mount, net, ipc and uts namespaces. The helper
-// (root inside them) makes the mounts private, gives the sandbox its own
-// /proc and empty noexec tmpfs for /tmp, /var/tmp, /dev/shm and the scratch
-// directory, makes the root file system read-only, drops to an unprivileged
-// uid with no_new_privs, confines writes to scratch with Landlock, loads the
-// seccomp deny-list, sets rlimits and execs the Python worker. It runs
+// (root inside them) makes the mounts private and pivots into a new,
+// read-only root that holds only an allow-list — the interpreter's
+// directories (/usr without /usr/local, /bin, /lib…), a few files of /etc,
+// its own /proc, a minimal /dev and the noexec scratch tmpfs, the only
+// place it can write (there is no /tmp: TMPDIR is scratch) — then drops to
+// an unprivileged uid with no_new_privs, confines writes to scratch with
+// Landlock, loads the seccomp deny-list, sets rlimits and execs the Python
+// worker. It runs
 // before main, from this package's init, in any binary that imports the
 // package (the dive binary and test binaries alike).
 const (
@@ -77,21 +80,14 @@ func helperMain() error {
 	}
 	uid := int(uid64)
 
-	// Mounts: private, a fresh /proc for the new pid namespace, empty
-	// size-capped tmpfs where anyone may write, and the scratch directory.
+	// Mounts: private; then a new root that holds only what the sandbox
+	// needs (an allow-list: the interpreter and its libraries, a few files
+	// of /etc, a fresh /proc, a minimal /dev and the scratch directory), so
+	// that nothing else of the host — task files, trajectory logs, a source
+	// checkout, tokens, files created after the slot started — is there to
+	// read. Hidden paths are covered inside it; the root is read-only.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
-	}
-	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		return fmt.Errorf("mount /proc: %w", err)
-	}
-	for _, dir := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
-		if _, err := os.Stat(dir); err != nil {
-			continue
-		}
-		if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=16m,mode=1777"); err != nil {
-			return fmt.Errorf("mount tmpfs on %s: %w", dir, err)
-		}
 	}
 	var hide []string
 	if raw := os.Getenv(envHide); raw != "" && raw != "null" {
@@ -99,16 +95,15 @@ func helperMain() error {
 			return fmt.Errorf("%s: %w", envHide, err)
 		}
 	}
+	scratchOpts := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", scratchBytes, uid, uid)
+	if err := enterAllowListRoot(scratch, python, scratchOpts); err != nil {
+		return err
+	}
 	if err := hidePaths(hide, scratch, python); err != nil {
 		return err
 	}
-	opts := fmt.Sprintf("size=%d,mode=0700,uid=%d,gid=%d", scratchBytes, uid, uid)
-	if err := unix.Mount("tmpfs", scratch, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, opts); err != nil {
-		return fmt.Errorf("mount scratch: %w", err)
-	}
-	// Everything else read-only: the root mount and every other mount below it.
-	if err := remountReadOnly(scratch); err != nil {
-		return err
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+		return fmt.Errorf("remount the root read-only: %w", err)
 	}
 
 	// Drop privileges for good.
@@ -219,83 +214,167 @@ func hidePaths(paths []string, scratch, python string) error {
 	return nil
 }
 
-// remountReadOnly makes every mount read-only except the writable ones the
-// helper made (scratch, /tmp, /var/tmp, /dev/shm) and /proc.
-func remountReadOnly(scratch string) error {
-	keep := map[string]bool{scratch: true, "/tmp": true, "/var/tmp": true, "/dev/shm": true, "/proc": true}
-	mounts, err := mountPoints()
+// allowedDirs are the host directories the sandbox sees, read-only: the
+// interpreter, its libraries and the programs it may run. /usr/local is
+// covered (a server installed there, Go, a checkout), unless the
+// interpreter lives in it.
+var allowedDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
+
+// allowedEtc are the files of /etc the sandbox sees: the dynamic loader's,
+// name lookups of the local users, time zone, TLS roots, MIME types and
+// Debian's alternatives (symlinks of /usr/bin).
+var allowedEtc = []string{"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "nsswitch.conf", "passwd", "group",
+	"hosts", "alternatives", "ssl", "ca-certificates", "mime.types", "os-release", "debian_version", "protocols", "services"}
+
+// enterAllowListRoot builds a new root on a tmpfs over scratch (the slot's
+// directory, already private to this mount namespace), binds the allowed
+// directories into it read-only, mounts /proc, a minimal /dev and the
+// scratch tmpfs at scratch's own path, and pivots into it.
+func enterAllowListRoot(scratch, python, scratchOpts string) error {
+	root := scratch
+	if err := unix.Mount("tmpfs", root, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m,mode=0755"); err != nil {
+		return fmt.Errorf("mount the new root: %w", err)
+	}
+	bindRO := func(src, dst string) error {
+		if err := unix.Mount(src, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("bind %s: %w", src, err)
+		}
+		if err := unix.Mount("", dst, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
+			return fmt.Errorf("bind %s read-only: %w", src, err)
+		}
+		return nil
+	}
+	// place makes dst in the new root like src on the host: a symlink as a
+	// symlink, a directory or file bound read-only.
+	place := func(src string) error {
+		st, err := os.Lstat(src)
+		if err != nil {
+			return nil // not on this host
+		}
+		dst := filepath.Join(root, src)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		switch {
+		case st.Mode()&os.ModeSymlink != 0:
+			target, err := os.Readlink(src)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, dst)
+		case st.IsDir():
+			if err := os.Mkdir(dst, 0o755); err != nil && !os.IsExist(err) {
+				return err
+			}
+		default:
+			if err := os.WriteFile(dst, nil, 0o644); err != nil {
+				return err
+			}
+		}
+		return bindRO(src, dst)
+	}
+	for _, d := range allowedDirs {
+		if err := place(d); err != nil {
+			return fmt.Errorf("allow %s: %w", d, err)
+		}
+	}
+	for _, f := range allowedEtc {
+		if err := place(filepath.Join("/etc", f)); err != nil {
+			return fmt.Errorf("allow /etc/%s: %w", f, err)
+		}
+	}
+	if matches, _ := filepath.Glob("/etc/python3*"); len(matches) > 0 {
+		for _, m := range matches {
+			if err := place(m); err != nil {
+				return fmt.Errorf("allow %s: %w", m, err)
+			}
+		}
+	}
+	// The interpreter: under /usr it is there already; elsewhere its
+	// installation prefix is bound too.
+	realPython, err := filepath.EvalSymlinks(python)
 	if err != nil {
+		return fmt.Errorf("interpreter %s: %w", python, err)
+	}
+	prefix := filepath.Dir(filepath.Dir(realPython))
+	inUsrLocal := strings.HasPrefix(realPython, "/usr/local/")
+	if !underAny(realPython, allowedDirs) || inUsrLocal {
+		if err := place(prefix); err != nil {
+			return fmt.Errorf("allow the interpreter's prefix %s: %w", prefix, err)
+		}
+	}
+	if !inUsrLocal {
+		if local := filepath.Join(root, "/usr/local"); dirExists(local) {
+			if err := unix.Mount("tmpfs", local, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0555"); err != nil {
+				return fmt.Errorf("cover /usr/local: %w", err)
+			}
+		}
+	}
+	// A fresh /proc for the new pid namespace.
+	procDir := filepath.Join(root, "proc")
+	if err := os.Mkdir(procDir, 0o555); err != nil {
 		return err
 	}
-	for _, m := range mounts {
-		if keep[m] || len(m) >= 6 && m[:6] == "/proc/" {
-			continue
+	if err := unix.Mount("proc", procDir, "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mount /proc: %w", err)
+	}
+	// A minimal /dev: the character devices programs open.
+	devDir := filepath.Join(root, "dev")
+	if err := os.Mkdir(devDir, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount("tmpfs", devDir, "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "size=64k,mode=0755"); err != nil {
+		return fmt.Errorf("mount /dev: %w", err)
+	}
+	for _, d := range []string{"null", "zero", "full", "random", "urandom"} {
+		dst := filepath.Join(devDir, d)
+		if err := os.WriteFile(dst, nil, 0o666); err != nil {
+			return err
 		}
-		flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID)
-		if err := unix.Mount("", m, "", flags, ""); err != nil {
-			// Some kernel file systems refuse a bind remount; the sandbox
-			// user cannot write to them anyway. Anything else is an error.
-			if m == "/" {
-				return fmt.Errorf("remount / read-only: %w", err)
-			}
+		if err := unix.Mount(filepath.Join("/dev", d), dst, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind /dev/%s: %w", d, err)
 		}
 	}
-	return nil
+	for link, target := range map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
+		if err := os.Symlink(target, filepath.Join(devDir, link)); err != nil {
+			return err
+		}
+	}
+	// The scratch directory, at its own path.
+	scratchDir := filepath.Join(root, scratch)
+	if err := os.MkdirAll(scratchDir, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount("tmpfs", scratchDir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, scratchOpts); err != nil {
+		return fmt.Errorf("mount scratch: %w", err)
+	}
+	// Pivot, and let go of the old root.
+	old := filepath.Join(root, ".old-root")
+	if err := os.Mkdir(old, 0o700); err != nil {
+		return err
+	}
+	if err := unix.PivotRoot(root, old); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	if err := os.Chdir("/"); err != nil {
+		return err
+	}
+	if err := unix.Unmount("/.old-root", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach the old root: %w", err)
+	}
+	return os.Remove("/.old-root")
 }
 
-// mountPoints lists the mount points of this mount namespace, parents first.
-func mountPoints() ([]string, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil, fmt.Errorf("read mountinfo: %w", err)
-	}
-	var out []string
-	line := 0
-	for start := 0; start < len(data); line++ {
-		end := start
-		for end < len(data) && data[end] != '\n' {
-			end++
+func underAny(path string, dirs []string) bool {
+	for _, d := range dirs {
+		if path == d || strings.HasPrefix(path, d+"/") {
+			return true
 		}
-		fields := splitFields(string(data[start:end]))
-		if len(fields) > 4 {
-			out = append(out, unescapeMount(fields[4]))
-		}
-		start = end + 1
 	}
-	return out, nil
+	return false
 }
 
-func splitFields(s string) []string {
-	var out []string
-	cur := ""
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
-			if cur != "" {
-				out = append(out, cur)
-			}
-			cur = ""
-			continue
-		}
-		cur += string(s[i])
-	}
-	if cur != "" {
-		out = append(out, cur)
-	}
-	return out
-}
-
-// unescapeMount decodes the octal escapes (\040 for a space) of mountinfo.
-func unescapeMount(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				out = append(out, byte(v))
-				i += 3
-				continue
-			}
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
+func dirExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }

@@ -104,7 +104,9 @@ func TestContainment(t *testing.T) {
 			return strings.Contains(r.Error, "PermissionError") || strings.Contains(r.Error, "FileNotFoundError")
 		}},
 		{"write outside scratch", "open('/usr/dive-escape', 'w')", func(r *Result) bool { return strings.Contains(r.Error, "Error") }},
-		{"write /tmp", fmt.Sprintf("open(%q, 'w').write('x')", marker), func(r *Result) bool { return strings.Contains(r.Error, "PermissionError") }},
+		{"write /tmp", fmt.Sprintf("open(%q, 'w').write('x')", marker), func(r *Result) bool {
+			return strings.Contains(r.Error, "PermissionError") || strings.Contains(r.Error, "FileNotFoundError") // there is no /tmp
+		}},
 		{"write scratch", "open('f', 'w').write('ok'); print(open('f').read())", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "ok" }},
 		{"tempfile", "import tempfile\nwith tempfile.TemporaryFile() as f: f.write(b'x')\nprint('ok')", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "ok" }},
 		{"exec from scratch", "import os, subprocess\nopen('x.sh', 'w').write('#!/bin/sh\\necho hi\\n')\nos.chmod('x.sh', 0o755)\nsubprocess.run(['./x.sh'])", func(r *Result) bool { return strings.Contains(r.Error, "PermissionError") }},
@@ -248,8 +250,14 @@ func TestThroughTheRegistry(t *testing.T) {
 // trajectory log, a directory of them) are invisible to sandboxed code even
 // when their permissions would let anyone read them; paths the sandbox needs
 // are never hidden.
-func TestHiddenPaths(t *testing.T) {
-	dir, err := os.MkdirTemp("/var/lib", "dive-hide-test-") // not under /tmp, which the sandbox replaces anyway
+// TestSandboxSeesAnAllowList: the sandbox's root holds the interpreter,
+// its libraries and a few files of /etc, nothing else of the host: not the
+// server's working data, not a file made after the slot started (the red
+// team found the trajectory log readable by the warm slots that started
+// before it existed), not the source checkout the tests run in. Hidden
+// paths are covered inside what it does see.
+func TestSandboxSeesAnAllowList(t *testing.T) {
+	dir, err := os.MkdirTemp("/var/lib", "dive-hide-test-")
 	if err != nil {
 		t.Skipf("no writable /var/lib: %v", err)
 	}
@@ -257,34 +265,46 @@ func TestHiddenPaths(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	secretDir := filepath.Join(dir, "tasks")
-	if err := os.Mkdir(secretDir, 0o755); err != nil {
+	taskFile := filepath.Join(dir, "tasks.jsonl")
+	if err := os.WriteFile(taskFile, []byte(`{"ground_truth": "42"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	taskFile := filepath.Join(secretDir, "tasks.jsonl")
-	trajFile := filepath.Join(dir, "trajectories.jsonl")
-	visible := filepath.Join(dir, "visible.txt")
-	for _, f := range []string{taskFile, trajFile, visible} {
-		if err := os.WriteFile(f, []byte(`{"ground_truth": "42"}`), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	p := newTestPool(t, func(c *Config) { c.Hide = []string{"/etc/hosts", "/", "/usr", "relative/path", c.Python} })
+	// Made after the pool's warm slot started, as a trajectory log is.
+	later := filepath.Join(dir, "trajectories.jsonl")
+	if err := os.WriteFile(later, []byte(`{"ground_truth": "42"}`), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	p := newTestPool(t, func(c *Config) { c.Hide = []string{secretDir, trajFile, "/", "/usr", "relative/path", c.Python} })
+	wd, _ := os.Getwd()
 	read := func(path string) string {
 		code := fmt.Sprintf("import os\ntry:\n    print(repr(open(%q).read()))\nexcept Exception as e:\n    print(type(e).__name__)", path)
 		return strings.TrimSpace(run(t, p, "hide", code).Stdout)
 	}
-	if got := read(taskFile); got != "FileNotFoundError" {
-		t.Errorf("task file in a hidden directory: %s", got)
+	for _, path := range []string{taskFile, later, filepath.Join(wd, "sandbox_test.go"), "/etc/shadow", "/root/.bashrc"} {
+		if got := read(path); got != "FileNotFoundError" && got != "PermissionError" {
+			t.Errorf("%s is readable in the sandbox: %s", path, got)
+		}
 	}
-	if got := read(trajFile); got != "''" {
-		t.Errorf("hidden file: %s", got)
+	if got := read("/etc/hosts"); got != "''" {
+		t.Errorf("a hidden file: %s", got)
 	}
-	if got := read(visible); !strings.Contains(got, "ground_truth") {
-		t.Errorf("a file not hidden should be readable: %s", got)
+	list := func(path string) string {
+		code := fmt.Sprintf("import os\ntry:\n    print(sorted(os.listdir(%q)))\nexcept Exception as e:\n    print(type(e).__name__)", path)
+		return strings.TrimSpace(run(t, p, "hide", code).Stdout)
 	}
-	if r := run(t, p, "hide", "import json, sys; print(sys.version_info[0])"); strings.TrimSpace(r.Stdout) != "3" {
-		t.Errorf("python broke with unsafe hide paths given: %+v", r)
+	if got := list("/"); got != "['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'run', 'sbin', 'usr']" && !strings.HasPrefix(got, "['bin', 'dev', 'etc'") {
+		t.Errorf("the sandbox's root: %s", got)
+	}
+	for _, path := range []string{"/var", "/home", "/srv", "/work", "/opt", "/mnt", "/sys"} {
+		if got := list(path); got != "FileNotFoundError" {
+			t.Errorf("%s in the sandbox: %s", path, got)
+		}
+	}
+	if got := list("/usr/local"); got != "[]" {
+		t.Errorf("/usr/local in the sandbox: %s", got)
+	}
+	if r := run(t, p, "hide", "import json, sys, decimal, sqlite3; print(sys.version_info[0])"); strings.TrimSpace(r.Stdout) != "3" {
+		t.Errorf("python and its libraries: %+v", r)
 	}
 	for _, c := range []struct {
 		path string
