@@ -42,9 +42,22 @@ func TestBearerToken(t *testing.T) {
 		t.Fatalf("right token refused: %v", err)
 	}
 	ws.Close()
-	resp, err := http.Get("http" + te.url[2:len(te.url)-len(EndpointPath)] + "/healthz")
+	base := "http" + te.url[2:len(te.url)-len(EndpointPath)]
+	resp, err := http.Get(base + "/healthz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz needs no token: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	// The status page tells what the server runs: it needs the token too.
+	resp, err = http.Get(base + "/")
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the status page without the token: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest("GET", base+"/", nil)
+	req.Header.Set("Authorization", "Bearer s3cret-token")
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the status page with the token: %v %v", err, resp)
 	}
 	resp.Body.Close()
 }

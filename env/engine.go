@@ -498,8 +498,10 @@ func (e *Engine) State(id string) (*StateResult, *Error) {
 	return ep.state(), nil
 }
 
-// Close releases an episode; a running one is abandoned.
+// Close releases an episode; a running one ends with reason "closed" and
+// reward 0, and its partial trajectory is recorded.
 func (e *Engine) Close(id string) (*CloseResult, *Error) {
+	e.stop(id, ReasonClosed)
 	e.mu.Lock()
 	ep, ok := e.episodes[id]
 	delete(e.episodes, id)

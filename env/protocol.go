@@ -373,6 +373,9 @@ const (
 	// ReasonAbandoned ends an episode whose connection dropped and was not
 	// resumed within the grace period; its partial trajectory is recorded.
 	ReasonAbandoned = "abandoned"
+	// ReasonClosed ends an episode its client closed while it was running;
+	// reward 0, and its partial trajectory is recorded.
+	ReasonClosed = "closed"
 	// ReasonPolicyError ends a rollout's episode whose policy call failed,
 	// timed out or answered with nothing usable; reward 0.
 	ReasonPolicyError = "policy_error"

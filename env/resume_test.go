@@ -226,3 +226,26 @@ func TestScoreOp(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseRunningEpisodeIsRecorded: closing a running episode records its
+// partial trajectory, reason "closed", reward 0 (it recorded nothing).
+func TestCloseRunningEpisodeIsRecorded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "traj.jsonl")
+	rec, err := OpenRecorder(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	te := newTestEnv(t, rec, nil)
+	c := dial(t, te.url, SubprotocolJSON)
+	ep := c.result(OpReset, map[string]any{"task_id": calculatorTask(t, te)})["episode"]
+	c.result(OpStep, map[string]any{"episode": ep, "message": calcMessage("1+1")})
+	c.result(OpClose, map[string]any{"episode": ep})
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr Trajectory
+	if err := json.Unmarshal(b, &tr); err != nil || tr.Episode != ep || tr.Reason != ReasonClosed || tr.Turns != 1 || tr.Reward == nil || tr.Reward.Score != 0 {
+		t.Fatalf("the closed episode's trajectory: %v %+v (%s)", err, tr, b)
+	}
+}

@@ -258,7 +258,13 @@ func (s *Server) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-func (s *Server) serveStatus(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dive"`)
+		w.Header().Set("Connection", "close")
+		http.Error(w, "this server needs a bearer token: send Authorization: Bearer TOKEN", http.StatusUnauthorized)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	e := s.engine
 	executable := 0

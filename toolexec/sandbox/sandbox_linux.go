@@ -20,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 	"time"
 
 	"github.com/dive-env/dive/toolexec"
@@ -525,18 +527,23 @@ func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool,
 
 func (s *slot) deathError(err error) error {
 	s.kill()
-	why := "it ended"
-	if st := s.cmd.ProcessState; st != nil {
-		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			why = "it was killed by " + ws.Signal().String()
-			if ws.Signal() == syscall.SIGKILL {
-				why += " (most likely over its memory limit)"
-			}
-		} else {
-			why = fmt.Sprintf("it exited with status %d", st.ExitCode())
-		}
+	return fmt.Errorf("the sandbox process stopped during the call: %s (%v); its state was lost, the next call gets a fresh one", exitReason(s.cmd.ProcessState), err)
+}
+
+// exitReason says how a process ended: "it was killed by SIGKILL (most
+// likely over its memory limit)", "it exited with status 1".
+func exitReason(st *os.ProcessState) string {
+	if st == nil {
+		return "it ended"
 	}
-	return fmt.Errorf("the sandbox process stopped during the call: %s (%v); its state was lost, the next call gets a fresh one", why, err)
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		why := "it was killed by " + unix.SignalName(ws.Signal())
+		if ws.Signal() == syscall.SIGKILL {
+			why += " (most likely over its memory limit)"
+		}
+		return why
+	}
+	return fmt.Sprintf("it exited with status %d", st.ExitCode())
 }
 
 // kill ends the slot's pid namespace, its cgroups and its scratch.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -368,4 +369,22 @@ func TestStats(t *testing.T) {
 	}
 	p.CloseSession("ep")
 	waitFor("ep's slot ended, not counted as killed", func(s Stats) bool { return s.Leased == 0 && s.Killed == 1 && s.Max == p.cfg.MaxSlots })
+}
+
+// A process killed by a signal is reported with the signal's name
+// ("killed by SIGKILL", not "killed by killed" as syscall.Signal.String
+// gave).
+func TestExitReasonNamesTheSignal(t *testing.T) {
+	cmd := exec.Command("/bin/sleep", "10")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if got := exitReason(cmd.ProcessState); got != "it was killed by SIGKILL (most likely over its memory limit)" {
+		t.Fatalf("exitReason = %q", got)
+	}
+	if got := exitReason(nil); got != "it ended" {
+		t.Fatalf("exitReason(nil) = %q", got)
+	}
 }
