@@ -106,7 +106,13 @@ func helperMain() error {
 		return fmt.Errorf("remount the root read-only: %w", err)
 	}
 
-	// Drop privileges for good.
+	// Drop privileges for good: first the capability bounding set, so that
+	// nothing exec'd later can regain a capability.
+	for c := 0; c <= unix.CAP_LAST_CAP; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && err != unix.EINVAL {
+			return fmt.Errorf("drop capability %d from the bounding set: %w", c, err)
+		}
+	}
 	if err := syscall.Setgroups(nil); err != nil { // syscall's Set* apply to every thread
 		return fmt.Errorf("setgroups: %w", err)
 	}

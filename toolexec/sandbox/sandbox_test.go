@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/dive-env/dive/toolexec"
 )
 
@@ -124,6 +126,24 @@ func TestContainment(t *testing.T) {
 			return !strings.Contains(r.Stdout, "DIVE") && !strings.Contains(r.Stdout, "TOKEN")
 		}},
 		{"uid", "import os; print(os.getuid(), os.getgid())", func(r *Result) bool { return strings.TrimSpace(r.Stdout) == "65534 65534" }},
+		// The red team's #5/#6/#17: AF_VSOCK reaches the host from any network
+		// namespace, io_uring's operations pass seccomp by, and the capability
+		// bounding set was left full.
+		{"vsock", "import socket\ntry:\n    socket.socket(40, socket.SOCK_STREAM)\n    print('opened')\nexcept OSError as e:\n    print('refused', e.errno)", func(r *Result) bool {
+			return strings.TrimSpace(r.Stdout) == "refused 1"
+		}},
+		{"packet socket", "import socket\ntry:\n    socket.socket(17, socket.SOCK_RAW)\n    print('opened')\nexcept OSError as e:\n    print('refused', e.errno)", func(r *Result) bool {
+			return strings.TrimSpace(r.Stdout) == "refused 1"
+		}},
+		{"inet and unix sockets open", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()\nsocket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()\nsocket.socket(socket.AF_UNIX).close()\na, b = socket.socketpair(); print('ok')", func(r *Result) bool {
+			return strings.TrimSpace(r.Stdout) == "ok"
+		}},
+		{"io_uring", fmt.Sprintf("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nbuf = ctypes.create_string_buffer(256)\nprint(libc.syscall(%d, 8, buf), ctypes.get_errno())", unix.SYS_IO_URING_SETUP), func(r *Result) bool {
+			return strings.TrimSpace(r.Stdout) == "-1 1"
+		}},
+		{"capability bounding set", "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('CapBnd')][0])", func(r *Result) bool {
+			return strings.TrimSpace(r.Stdout) == "0000000000000000"
+		}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

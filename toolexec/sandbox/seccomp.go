@@ -13,9 +13,12 @@ import (
 // The seccomp filter: a deny-list. Sandboxed code gets EPERM for system
 // calls that only an administrator or a debugger needs (mounting, modules,
 // kexec, ptrace of other processes, bpf, perf, keyrings, clock setting,
-// namespaces: unshare, setns and clone with a namespace flag), and ENOSYS
-// for clone3, whose flags a filter cannot read (the C library then falls
-// back to clone). Everything else is allowed.
+// namespaces: unshare, setns and clone with a namespace flag), for
+// io_uring (whose operations seccomp cannot see), and for sockets of any
+// family but Unix, IPv4, IPv6 and netlink (AF_VSOCK reaches the host from
+// any network namespace); ENOSYS for clone3, whose flags a filter cannot
+// read (the C library then falls back to clone). Everything else is
+// allowed.
 
 // BPF instruction classes and fields (linux/filter.h).
 const (
@@ -37,6 +40,10 @@ const (
 
 const namespaceCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNET |
 	unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP
+
+// allowedSocketFamilies are the address families socket(2) may open; the
+// type argument's flags (SOCK_CLOEXEC…) live in another argument.
+var allowedSocketFamilies = []int{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6, unix.AF_NETLINK}
 
 // errSeccompArch is returned where the deny-list has no syscall numbers.
 var errSeccompArch = errors.New("no seccomp filter for this architecture")
@@ -71,7 +78,17 @@ func seccompProgram() ([]unix.SockFilter, error) {
 	}
 	jeq(uint32(unix.SYS_CLONE3), "enosys")
 	jeq(uint32(unix.SYS_CLONE), "clone")
+	jeq(uint32(unix.SYS_SOCKET), "socket")
 	labels := map[string]int{}
+	prog = append(prog, stmt(bpfRET|bpfK, unix.SECCOMP_RET_ALLOW))
+	labels["socket"] = len(prog)
+	prog = append(prog, stmt(bpfLD|bpfW|bpfABS, seccompDataArg0))
+	for _, family := range allowedSocketFamilies {
+		jeq(uint32(family), "allow")
+	}
+	jumps = append(jumps, jump{len(prog), "deny"})
+	prog = append(prog, unix.SockFilter{Code: bpfJMP | bpfJGE | bpfK, K: 0}) // always: the family is not allowed
+	labels["allow"] = len(prog)
 	prog = append(prog, stmt(bpfRET|bpfK, unix.SECCOMP_RET_ALLOW))
 	labels["clone"] = len(prog)
 	prog = append(prog, stmt(bpfLD|bpfW|bpfABS, seccompDataArg0))
