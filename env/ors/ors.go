@@ -80,7 +80,14 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[string]*session
 	calls    map[string]*call // by task id, while running and for a minute after
+	// minted holds the session ids /create_session handed out and /create
+	// has not used yet, with when: /create takes no other id, so that a
+	// client cannot choose (or guess) another's.
+	minted map[string]time.Time
 }
+
+// mintedTTL is how long a minted session id waits for its /create.
+const mintedTTL = 10 * time.Minute
 
 // session is one episode driven over ORS.
 type session struct {
@@ -151,7 +158,7 @@ func New(engine *env.Engine, cfg Config) *Server {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Server{engine: engine, cfg: cfg, log: log, stop: stop, done: make(chan struct{}),
-		sessions: map[string]*session{}, calls: map[string]*call{}}
+		sessions: map[string]*session{}, calls: map[string]*call{}, minted: map[string]time.Time{}}
 	go s.reap(ctx)
 	return s
 }
@@ -404,8 +411,27 @@ func newID() string {
 // createSession mints a session id, sent as the reference server sends it:
 // an SSE stream of a task_id event and an empty end event.
 func (s *Server) createSession(w http.ResponseWriter, _ *http.Request) {
+	id := newID()
+	now := time.Now()
+	s.mu.Lock()
+	if len(s.minted) >= 4*s.cfg.MaxSessions {
+		for m, at := range s.minted {
+			if now.Sub(at) > mintedTTL {
+				delete(s.minted, m)
+			}
+		}
+	}
+	full := len(s.minted) >= 4*s.cfg.MaxSessions
+	if !full {
+		s.minted[id] = now
+	}
+	s.mu.Unlock()
+	if full {
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("%d session ids wait for /create: use them, or retry later", len(s.minted)))
+		return
+	}
 	sw := startSSE(w)
-	sw.event("task_id", newID())
+	sw.event("task_id", id)
 	sw.event("end", "")
 }
 
@@ -469,14 +495,20 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	_, exists := s.sessions[sid]
+	mintedAt, minted := s.minted[sid]
+	minted = minted && time.Since(mintedAt) <= mintedTTL
 	full := len(s.sessions) >= s.cfg.MaxSessions
-	if !exists && !full {
+	if !exists && minted && !full {
 		s.sessions[sid] = &session{lastSeen: time.Now()} // held while the episode starts
+		delete(s.minted, sid)
 	}
 	s.mu.Unlock()
 	switch {
 	case exists:
 		writeError(w, http.StatusBadRequest, "Session already exists")
+		return
+	case !minted:
+		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown session id %q: POST /create_session mints one (ids are not chosen by clients)", sid))
 		return
 	case full:
 		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("the server holds %d ORS sessions, its limit: delete finished ones, or retry later", s.cfg.MaxSessions))

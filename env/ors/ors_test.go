@@ -208,8 +208,8 @@ func (f *fixture) post(t testing.TB, ctx context.Context, path, sid string, body
 	return resp
 }
 
-// session opens a session on a task, as the reference client does.
-func (f *fixture) session(t testing.TB, taskSpec map[string]any) string {
+// mint asks /create_session for a session id, as the reference client does.
+func (f *fixture) mint(t testing.TB) string {
 	t.Helper()
 	resp := f.post(t, context.Background(), "/create_session", "", map[string]any{})
 	events := readSSE(t, resp.Body, "end")
@@ -217,7 +217,13 @@ func (f *fixture) session(t testing.TB, taskSpec map[string]any) string {
 	if len(events) != 2 || events[0].Name != "task_id" || events[1] != (sseEvent{"end", ""}) {
 		t.Fatalf("create_session events %v", events)
 	}
-	sid := events[0].Data
+	return events[0].Data
+}
+
+// session opens a session on a task, as the reference client does.
+func (f *fixture) session(t testing.TB, taskSpec map[string]any) string {
+	t.Helper()
+	sid := f.mint(t)
 	var created map[string]string
 	if code := f.do(t, "POST", "/create", sid, map[string]any{"env_name": "dive", "task_spec": taskSpec}, &created); code != 200 || created["sid"] != sid {
 		t.Fatalf("create: %d %v", code, created)
@@ -413,6 +419,7 @@ func TestEpisode(t *testing.T) {
 func TestCreateErrors(t *testing.T) {
 	f := newFixture(t, Config{MaxSessions: 2})
 	taken := f.session(t, map[string]any{"task_id": "sum-1"})
+	s1 := f.mint(t)
 	for _, tc := range []struct {
 		name, sid string
 		body      any
@@ -420,28 +427,35 @@ func TestCreateErrors(t *testing.T) {
 		detail    string
 	}{
 		{"no session id", "", map[string]any{"task_spec": map[string]any{"task_id": "sum-1"}}, 400, "X-Session-ID"},
-		{"both task sources", "s1", map[string]any{"task_spec": map[string]any{"task_id": "sum-1"}, "split": "train", "index": 0}, 400, "either"},
-		{"neither", "s1", map[string]any{}, 400, "either"},
-		{"a spec without task_id", "s1", map[string]any{"task_spec": map[string]any{"question": "?"}}, 400, "task_id"},
-		{"an unknown task", "s1", map[string]any{"task_spec": map[string]any{"task_id": "nope"}}, 404, "nope"},
-		{"another environment", "s1", map[string]any{"env_name": "math", "task_spec": map[string]any{"task_id": "sum-1"}}, 404, "math"},
-		{"an index past the split", "s1", map[string]any{"split": "test", "index": 1}, 400, "index"},
+		{"both task sources", s1, map[string]any{"task_spec": map[string]any{"task_id": "sum-1"}, "split": "train", "index": 0}, 400, "either"},
+		{"neither", s1, map[string]any{}, 400, "either"},
+		{"a spec without task_id", s1, map[string]any{"task_spec": map[string]any{"question": "?"}}, 400, "task_id"},
+		{"an unknown task", s1, map[string]any{"task_spec": map[string]any{"task_id": "nope"}}, 404, "nope"},
+		{"another environment", s1, map[string]any{"env_name": "math", "task_spec": map[string]any{"task_id": "sum-1"}}, 404, "math"},
+		{"an index past the split", s1, map[string]any{"split": "test", "index": 1}, 400, "index"},
 		{"a session that exists", taken, map[string]any{"split": "test", "index": 0}, 400, "exists"},
+		// The red team's #13: a client-chosen id let a second client drive the
+		// first one's episode (and read its sandbox). Ids are minted only.
+		{"an id not minted", "my-own-id", map[string]any{"split": "test", "index": 0}, 404, "create_session"},
 	} {
 		if code, detail := detailOf(t, f, "POST", "/create", tc.sid, tc.body); code != tc.code || !strings.Contains(detail, tc.detail) {
 			t.Errorf("%s: %d %q, want %d and %q", tc.name, code, detail, tc.code, tc.detail)
 		}
 	}
 	// By split and index; then the server is full.
-	if code, _ := detailOf(t, f, "POST", "/create", "s2", map[string]any{"split": "test", "index": 0}); code != 200 {
+	s2 := f.mint(t)
+	if code, _ := detailOf(t, f, "POST", "/create", s2, map[string]any{"split": "test", "index": 0}); code != 200 {
 		t.Fatalf("create by index: %d", code)
 	}
+	if code, detail := detailOf(t, f, "POST", "/create", s2, map[string]any{"split": "test", "index": 0}); code != 400 || !strings.Contains(detail, "exists") {
+		t.Fatalf("a minted id used twice: %d %q", code, detail)
+	}
 	var prompt []block
-	f.do(t, "GET", "/dive/prompt", "s2", nil, &prompt)
+	f.do(t, "GET", "/dive/prompt", s2, nil, &prompt)
 	if len(prompt) != 2 || prompt[1].Text != "What is 1 + 1?" {
 		t.Fatalf("the indexed task's prompt %+v", prompt)
 	}
-	if code, detail := detailOf(t, f, "POST", "/create", "s3", map[string]any{"split": "test", "index": 0}); code != 429 || !strings.Contains(detail, "limit") {
+	if code, detail := detailOf(t, f, "POST", "/create", f.mint(t), map[string]any{"split": "test", "index": 0}); code != 429 || !strings.Contains(detail, "limit") {
 		t.Fatalf("past MaxSessions: %d %q", code, detail)
 	}
 	for _, path := range []string{"/dive/prompt", "/dive/task_tools"} {
