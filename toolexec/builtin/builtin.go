@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 
 	"github.com/dive-env/dive/toolexec"
 )
@@ -21,6 +22,27 @@ type definition struct {
 	description string
 	params      string
 	run         func(ctx context.Context, args json.RawMessage) (any, error)
+	// heavy marks a tool whose calls can take a noticeable share of a CPU
+	// even within its input bounds: it runs off the connection's reader,
+	// under the call's deadline, and at most one call per CPU runs at once.
+	heavy bool
+}
+
+// heavySlots bounds the heavy built-in calls running at once, server-wide.
+var heavySlots = make(chan struct{}, runtime.NumCPU())
+
+// withHeavySlot runs fn when a heavy slot is free, or fails when ctx ends
+// first.
+func withHeavySlot(fn func(ctx context.Context, args json.RawMessage) (any, error)) func(ctx context.Context, args json.RawMessage) (any, error) {
+	return func(ctx context.Context, args json.RawMessage) (any, error) {
+		select {
+		case heavySlots <- struct{}{}:
+			defer func() { <-heavySlots }()
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for a free CPU for this heavy tool: %w", ctx.Err())
+		}
+		return fn(ctx, args)
+	}
 }
 
 // typed adapts a function over a decoded argument struct.
@@ -71,8 +93,13 @@ func splitID(id string) (domain, group, name string) {
 // Register adds every built-in tool to r.
 func Register(r *toolexec.Registry) error {
 	for _, d := range definitions() {
-		// Built-ins are in-process and bounded by their validated input: run inline.
-		if err := r.Register(d.manifest(), toolexec.InlineFunc(d.run), ""); err != nil {
+		// Built-ins are in-process and bounded by their validated input: run
+		// inline, unless heavy.
+		var exec toolexec.Executor = toolexec.InlineFunc(d.run)
+		if d.heavy {
+			exec = toolexec.ExecutorFunc(withHeavySlot(d.run))
+		}
+		if err := r.Register(d.manifest(), exec, ""); err != nil {
 			return fmt.Errorf("register built-in tools: %w", err)
 		}
 	}

@@ -135,6 +135,31 @@ func kendall(x, y []float64) float64 {
 
 // clusterElements checks a data matrix and returns the elements to cluster:
 // its rows, or with transpose its columns.
+// clusterWork bounds the work of one clustering call, in pairwise value
+// comparisons: sixteen unbounded treecluster calls in one step pinned the
+// server's two cores for 36 s. At this bound a call takes well under a
+// second.
+const clusterWork = 20_000_000
+
+// clusterCost refuses a call whose work is past clusterWork: n items of d
+// values compared pairwise (n²·d; Kendall's tau compares pairs of values,
+// n²·d²), and the linkages other than single, which rescan the distance
+// matrix at every merge (n³).
+func clusterCost(n, d int, dist, method string) error {
+	work := float64(n) * float64(n) * float64(d)
+	if dist == "k" {
+		work *= float64(d)
+	}
+	if method == "m" || method == "a" || method == "c" {
+		work = math.Max(work, float64(n)*float64(n)*float64(n))
+	}
+	if work > clusterWork {
+		return fmt.Errorf("the data are too large to cluster here: %d items of %d values take about %.0f million comparisons, the limit is %d million; cluster fewer items or features",
+			n, d, work/1e6, clusterWork/1_000_000)
+	}
+	return nil
+}
+
 func clusterElements(data [][]float64, transpose bool) ([][]float64, error) {
 	if len(data) == 0 || len(data[0]) == 0 {
 		return nil, fmt.Errorf("the data matrix is empty")

@@ -18,12 +18,16 @@ func clusterDefinitions() []definition {
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := clusterCost(len(elems), len(elems[0]), a.Dist, a.Method); err != nil {
+			return nil, nil, err
+		}
 		metric, err := metricFor(a.Dist)
 		return elems, metric, err
 	}
 	return []definition{
 		{
 			id:          "biological.cluster.cluster_distancematrix",
+			heavy:       true,
 			description: "Pairwise distances between the rows (or columns) of a data matrix, as Bio.Cluster.distancematrix: the lower triangle, row i holding the distances to items 0..i-1.",
 			params:      `{"type": "object", "required": ["data"], "additionalProperties": false, "properties": {` + matrix + `, ` + dist + `, ` + transpose + `}}`,
 			run: typed(func(a args) (any, error) {
@@ -35,18 +39,19 @@ func clusterDefinitions() []definition {
 			}),
 		},
 		{
-			id: "biological.cluster.cluster_treecluster",
+			id:    "biological.cluster.cluster_treecluster",
+			heavy: true,
 			description: "Hierarchical clustering of the rows (or columns) of a data matrix, as Bio.Cluster.treecluster: one node per merge, joining items (≥ 0) or earlier nodes (-1 is the first node), " +
 				"with the linkage distance.",
 			params: `{"type": "object", "required": ["data"], "additionalProperties": false, "properties": {` + matrix + `,
 				"method": {"type": "string", "enum": ["m", "s", "c", "a"], "default": "m", "description": "Linkage: m complete (maximum), s single (minimum), c centroid, a average."}, ` + dist + `, ` + transpose + `}}`,
 			run: typed(func(a args) (any, error) {
+				if a.Method == "" {
+					a.Method = "m"
+				}
 				elems, metric, err := prepare(a)
 				if err != nil {
 					return nil, err
-				}
-				if a.Method == "" {
-					a.Method = "m"
 				}
 				nodes, err := treeCluster(elems, a.Method, metric)
 				if err != nil {
