@@ -44,6 +44,7 @@ type conn struct {
 	// one write through it.
 	raw      *coalescingConn
 	sem      chan struct{}
+	budget   *byteBudget // bytes of the frames in flight (MaxInFlightBytes)
 	inflight sync.WaitGroup
 	// work hands requests to idle workers; the reader, its only sender,
 	// closes it when it ends.
@@ -65,7 +66,7 @@ func newConn(s *Server, ws *websocket.Conn, cd codec, client string) (*conn, err
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
 		srv: s, eng: s.engine, ws: ws, codec: cd, ctx: ctx, cancel: cancel,
-		out: make(chan []byte, 64), writerDone: make(chan struct{}), sem: make(chan struct{}, s.cfg.MaxInFlight),
+		out: make(chan []byte, 64), writerDone: make(chan struct{}), sem: make(chan struct{}, s.cfg.MaxInFlight), budget: newByteBudget(s.cfg.MaxInFlightBytes),
 		work: make(chan *request), client: client, tails: map[string]chan struct{}{},
 	}
 	sess, err := newSession(c)
@@ -325,7 +326,12 @@ func (c *conn) readLoop() {
 			continue
 		}
 		bad = 0
+		cost := min(len(data), c.srv.cfg.MaxInFlightBytes)
+		if !c.budget.acquire(c.ctx, cost) {
+			return
+		}
 		req := c.prepare(env, false)
+		req.cost = cost
 		if c.runsOnReader(req) {
 			// Nothing else is in flight and the step finishes promptly:
 			// run it here, saving the hand-off to a worker (one goroutine
@@ -334,12 +340,14 @@ func (c *conn) readLoop() {
 			c.inflight.Add(1)
 			c.replyNow(c.execute(req))
 			<-c.sem
+			c.budget.release(req.cost)
 			c.inflight.Done()
 			continue
 		}
 		select {
 		case c.sem <- struct{}{}:
 		case <-c.ctx.Done():
+			c.budget.release(req.cost)
 			return
 		}
 		c.inflight.Add(1)
@@ -378,6 +386,7 @@ func (c *conn) worker(req *request) {
 	for {
 		c.reply(c.execute(req))
 		<-c.sem
+		c.budget.release(req.cost)
 		c.inflight.Done()
 		idle.Reset(workerIdle)
 		var ok bool
@@ -401,6 +410,7 @@ func frameKind(mt int) string {
 
 // request is a decoded request, ordered behind earlier requests of its episode.
 type request struct {
+	cost    int // bytes of the frame, held against the connection's budget until done
 	id      RequestID
 	op      string
 	params  any
@@ -685,3 +695,46 @@ func (c *conn) markFinished(id string) {
 
 // String names the connection in logs.
 func (c *conn) String() string { return fmt.Sprintf("conn(%s)", c.ws.RemoteAddr()) }
+
+// byteBudget counts the bytes of the requests in flight on a connection.
+// Only the reader acquires; the reader and the workers release.
+type byteBudget struct {
+	mu    sync.Mutex
+	used  int
+	max   int
+	freed chan struct{} // a release since the reader last waited
+}
+
+func newByteBudget(max int) *byteBudget {
+	return &byteBudget{max: max, freed: make(chan struct{}, 1)}
+}
+
+// acquire takes n bytes, waiting while others hold so much that n would
+// pass the budget (n alone may fill it); false when ctx ends first.
+func (b *byteBudget) acquire(ctx context.Context, n int) bool {
+	for {
+		b.mu.Lock()
+		if b.used == 0 || b.used+n <= b.max {
+			b.used += n
+			b.mu.Unlock()
+			return true
+		}
+		b.mu.Unlock()
+		select {
+		case <-b.freed:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// release gives back n bytes.
+func (b *byteBudget) release(n int) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
+	select {
+	case b.freed <- struct{}{}:
+	default:
+	}
+}

@@ -101,6 +101,7 @@ type Limits struct {
 	MaxFrameBytes            int     `json:"max_frame_bytes"`
 	MaxEpisodesPerConnection int     `json:"max_episodes_per_connection"`
 	MaxInFlight              int     `json:"max_in_flight"`
+	MaxInFlightBytes         int     `json:"max_in_flight_bytes"`
 	MaxBatch                 int     `json:"max_batch"`
 	MaxToolCallsPerStep      int     `json:"max_tool_calls_per_step"`
 	MaxMessageBytes          int     `json:"max_message_bytes"`

@@ -33,6 +33,12 @@ type ServerConfig struct {
 	// MaxInFlight caps requests being handled per connection; the reader
 	// stops reading (backpressure) until one finishes.
 	MaxInFlight int
+	// MaxInFlightBytes caps the bytes of the frames being handled per
+	// connection (default 64 MiB): past it the reader stops reading until
+	// requests finish. One connection queuing 100 steps of 15 MiB behind a
+	// slow call took a server to 2.1 GB. A frame larger than the budget is
+	// read when nothing else is in flight.
+	MaxInFlightBytes int
 	// MaxBatch caps the requests of one batch frame.
 	MaxBatch int
 	// MaxConnectionsPerClient caps the open connections from one IP address;
@@ -84,7 +90,7 @@ type ServerConfig struct {
 // and idle HTTP connections closed after 60 s.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{MaxFrameBytes: 16 << 20, MaxEpisodesPerConnection: 4096, RetainFinished: 1024,
-		MaxInFlight: 256, MaxBatch: 1024, MaxConnectionsPerClient: 256, MaxBadFrames: 100, PingInterval: 20 * time.Second, PongWait: 60 * time.Second,
+		MaxInFlight: 256, MaxInFlightBytes: 64 << 20, MaxBatch: 1024, MaxConnectionsPerClient: 256, MaxBadFrames: 100, PingInterval: 20 * time.Second, PongWait: 60 * time.Second,
 		WriteWait: 10 * time.Second, Version: "dev", ResumeGrace: 60 * time.Second, IdleTimeout: 60 * time.Second}
 }
 
@@ -94,6 +100,7 @@ func (c *ServerConfig) fillDefaults() {
 		{&c.MaxFrameBytes, &d.MaxFrameBytes}, {&c.MaxEpisodesPerConnection, &d.MaxEpisodesPerConnection},
 		{&c.RetainFinished, &d.RetainFinished}, {&c.MaxInFlight, &d.MaxInFlight}, {&c.MaxBatch, &d.MaxBatch},
 		{&c.MaxConnectionsPerClient, &d.MaxConnectionsPerClient}, {&c.MaxBadFrames, &d.MaxBadFrames},
+		{&c.MaxInFlightBytes, &d.MaxInFlightBytes},
 	} {
 		if *f.v <= 0 {
 			*f.v = *f.def
@@ -226,7 +233,7 @@ func (s *Server) authorized(r *http.Request) bool {
 func (s *Server) Limits() Limits {
 	ec := s.engine.Config()
 	return Limits{MaxFrameBytes: s.cfg.MaxFrameBytes, MaxEpisodesPerConnection: s.cfg.MaxEpisodesPerConnection,
-		MaxInFlight: s.cfg.MaxInFlight, MaxBatch: s.cfg.MaxBatch, MaxToolCallsPerStep: ec.MaxToolCallsPerStep,
+		MaxInFlight: s.cfg.MaxInFlight, MaxInFlightBytes: s.cfg.MaxInFlightBytes, MaxBatch: s.cfg.MaxBatch, MaxToolCallsPerStep: ec.MaxToolCallsPerStep,
 		MaxMessageBytes: ec.MaxMessageBytes, MaxConnectionsPerClient: s.cfg.MaxConnectionsPerClient,
 		DefaultMaxTurns: ec.MaxTurns, DefaultMaxToolCalls: ec.MaxToolCalls, DefaultDeadlineSeconds: ec.EpisodeDeadline.Seconds(),
 		DefaultMaxConsecutiveInvalidToolCalls: ec.MaxConsecutiveInvalidToolCalls}

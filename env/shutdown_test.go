@@ -181,3 +181,43 @@ func TestBackpressureAndFrameLimit(t *testing.T) {
 		t.Fatal("a misbehaving client affected another connection")
 	}
 }
+
+// TestInFlightBytesBudget: with room for one large step's frame in flight,
+// large steps of different episodes run one after another even though
+// max_in_flight allows them all (one connection queuing 100 steps of
+// 15 MiB behind a slow call took a server to 2.1 GB); small frames still
+// run side by side.
+func TestInFlightBytesBudget(t *testing.T) {
+	cfg := DefaultServerConfig()
+	cfg.MaxInFlightBytes = 3000
+	url := serveOnLoopback(t, NewServer(slowEngine(t, 0), cfg, quietLogger()))
+	c := dial(t, url, SubprotocolJSON)
+	if lim := c.result(OpHello, nil)["limits"].(map[string]any); lim["max_in_flight_bytes"] != 3000.0 {
+		t.Fatalf("limits %v", lim)
+	}
+	steps := func(pad int) time.Duration {
+		var eps []any
+		for i := 0; i < 3; i++ {
+			eps = append(eps, c.result(OpReset, map[string]any{"task_id": "slow"})["episode"])
+		}
+		start := time.Now()
+		var chans []chan map[string]any
+		for _, ep := range eps {
+			_, ch := c.send(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant", "content": strings.Repeat("x", pad),
+				"tool_calls": []any{openAICall("s", "sleep", map[string]any{"ms": 150})}}})
+			chans = append(chans, ch)
+		}
+		for _, ch := range chans {
+			if r := c.wait(ch); r["error"] != nil {
+				t.Fatal(r["error"])
+			}
+		}
+		return time.Since(start)
+	}
+	if took := steps(2000); took < 450*time.Millisecond {
+		t.Fatalf("3 steps of 2 KB and 150 ms with a 3 KB budget took %v: not one at a time", took)
+	}
+	if took := steps(10); took > 440*time.Millisecond {
+		t.Logf("3 small steps took %v (side by side expected; a slow machine?)", took)
+	}
+}
