@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/dive-env/dive/tasks"
+	"github.com/dive-env/dive/toolexec"
 )
 
 // conn is one websocket connection: one reader goroutine that decodes
@@ -676,7 +677,7 @@ func (c *conn) reset(p *ResetParams) (*ResetResult, *Error) {
 	if !sess.reserve(max) {
 		return nil, errorf(CodeLimit, "this connection has %d running episodes, the limit; close or finish some first", max)
 	}
-	res, perr := c.eng.Reset(c.workCtx(), *p)
+	res, perr := c.eng.Reset(toolexec.WithClient(c.workCtx(), c.client), *p)
 	if perr != nil {
 		sess.started("")
 		return nil, perr

@@ -354,7 +354,7 @@ func (e *Engine) Reset(ctx context.Context, p ResetParams) (*ResetResult, *Error
 	ep := &episode{
 		id: e.newEpisodeID(), task: task, tools: ts, format: format, limits: limits, seed: o.Seed,
 		started: now, deadline: now.Add(time.Duration(limits.DeadlineSeconds * float64(time.Second))),
-		messages: msgs, weights: e.cfg.Weights, metrics: e.metrics,
+		messages: msgs, weights: e.cfg.Weights, metrics: e.metrics, client: toolexec.ClientFrom(ctx),
 	}
 	e.metrics.episodeStarted(ctx, task.Domain)
 	if e.tracing {

@@ -23,6 +23,7 @@ import (
 // episode is one rollout of a task. Its mutex serializes steps.
 type episode struct {
 	id       string
+	client   string // the host that started it: tools share their resources among clients
 	task     *tasks.Task
 	tools    *toolset
 	format   string
@@ -266,7 +267,7 @@ func (ep *episode) step(ctx context.Context, e *Engine, p StepParams) (*StepResu
 	// The episode's deadline bounds the calls, unless all of them run inline
 	// (a deadline would cost a context and a timer per step and interrupt
 	// nothing).
-	runCtx := toolexec.WithSession(stepCtx, ep.id)
+	runCtx := toolexec.WithClient(toolexec.WithSession(stepCtx, ep.id), ep.client)
 	for _, i := range pending {
 		if !ep.tools.byName[calls[i].Name].Inline() {
 			var cancel context.CancelFunc

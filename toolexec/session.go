@@ -32,3 +32,18 @@ func (r *Registry) CloseSession(id string) {
 		c.CloseSession(id)
 	}
 }
+
+type clientKey struct{}
+
+// WithClient marks ctx as coming from a client (a host: the remote address
+// of its connection): executors with a shared, bounded resource, such as
+// the sandbox's slots, share it fairly among clients.
+func WithClient(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, clientKey{}, id)
+}
+
+// ClientFrom returns the client of ctx, or "".
+func ClientFrom(ctx context.Context) string {
+	id, _ := ctx.Value(clientKey{}).(string)
+	return id
+}

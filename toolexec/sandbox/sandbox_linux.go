@@ -87,7 +87,8 @@ type Pool struct {
 	mu     sync.Mutex
 	warm   []*slot
 	leased map[string]*slot
-	lost   map[string]bool // sessions whose slot was killed: told once
+	lost   map[string]bool   // sessions whose slot was killed: told once
+	owner  map[string]string // session → the client it belongs to (toolexec.ClientFrom)
 	live   int
 	// starting counts slots being started; killed, slots killed because a
 	// call ran past its limits or the slot died (not ordinary session ends).
@@ -164,7 +165,7 @@ func New(cfg Config, log *slog.Logger) (*Pool, error) {
 			}
 		}
 	}
-	p := &Pool{cfg: cfg, caps: caps, cg: cg, log: log, leased: map[string]*slot{}, lost: map[string]bool{},
+	p := &Pool{cfg: cfg, caps: caps, cg: cg, log: log, leased: map[string]*slot{}, lost: map[string]bool{}, owner: map[string]string{},
 		refill: make(chan struct{}, 1), stopped: make(chan struct{})}
 	go p.keepWarm()
 	p.signalRefill()
@@ -229,8 +230,13 @@ func (p *Pool) keepWarm() {
 	}
 }
 
-// lease returns the session's slot, a warm one, or a new one.
-func (p *Pool) lease(session string) (*slot, bool, error) {
+// lease returns the session's slot, a warm one, or a new one. When every
+// slot is taken, a client below its fair share (the slots divided among
+// the clients holding them, the asker included) takes an idle slot from the
+// client that holds the most beyond its share: that slot's episode is told
+// at its next call that its state was lost. One client can no longer hold
+// every slot while another's code_execution fails.
+func (p *Pool) lease(session, client string) (*slot, bool, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -253,8 +259,21 @@ func (p *Pool) lease(session string) (*slot, bool, error) {
 		return s, lost, nil
 	}
 	if p.live >= p.cfg.MaxSlots {
+		victim := p.reclaimableLocked(client)
+		if victim == nil {
+			p.mu.Unlock()
+			return nil, lost, fmt.Errorf("all %d sandbox slots are in use; try again later", p.cfg.MaxSlots)
+		}
+		// reclaimableLocked holds the slot's call lock: it is idle.
+		delete(p.leased, victim.session)
+		delete(p.owner, victim.session)
+		p.lost[victim.session] = true
+		victim.s.gone = true
+		p.live--
 		p.mu.Unlock()
-		return nil, lost, fmt.Errorf("all %d sandbox slots are in use; try again later", p.cfg.MaxSlots)
+		victim.s.kill()
+		victim.s.mu.Unlock()
+		p.mu.Lock()
 	}
 	p.live++
 	p.starting++
@@ -276,9 +295,50 @@ func (p *Pool) lease(session string) (*slot, bool, error) {
 			return existing, lost, nil
 		}
 		p.leased[session] = s
+		p.owner[session] = client
 	}
 	p.mu.Unlock()
 	return s, lost, nil
+}
+
+type leasedSlot struct {
+	session string
+	s       *slot
+}
+
+// reclaimableLocked finds an idle slot to take for client, which holds
+// fewer slots than its fair share, from the client holding the most beyond
+// its share; nil when there is none. The slot's call lock is held (TryLock)
+// and released by the caller after it is killed. p.mu is held.
+func (p *Pool) reclaimableLocked(client string) *leasedSlot {
+	held := map[string]int{}
+	for sess := range p.leased {
+		held[p.owner[sess]]++
+	}
+	clients := len(held)
+	if _, ok := held[client]; !ok {
+		clients++
+	}
+	share := max(1, p.cfg.MaxSlots/clients)
+	if held[client] >= share {
+		return nil // the asker has its share
+	}
+	richest, most := "", share
+	for c, n := range held {
+		if c != client && n > most {
+			richest, most = c, n
+		}
+	}
+	if richest == "" && most == share {
+		return nil
+	}
+	for sess, s := range p.leased {
+		if p.owner[sess] != richest || !s.mu.TryLock() {
+			continue
+		}
+		return &leasedSlot{session: sess, s: s}
+	}
+	return nil
 }
 
 // retire kills a slot and forgets it; dead says the call ran past its limits
@@ -287,8 +347,12 @@ func (p *Pool) retire(session string, s *slot, dead bool) {
 	p.mu.Lock()
 	if cur, ok := p.leased[session]; ok && cur == s {
 		delete(p.leased, session)
+		delete(p.owner, session)
 	}
-	p.live--
+	if !s.gone {
+		s.gone = true
+		p.live--
+	}
 	if dead {
 		p.killed++
 	}
@@ -310,7 +374,9 @@ func (p *Pool) CloseSession(id string) {
 	s, ok := p.leased[id]
 	delete(p.leased, id)
 	delete(p.lost, id)
-	if ok {
+	delete(p.owner, id)
+	if ok && !s.gone {
+		s.gone = true
 		p.live--
 	}
 	p.mu.Unlock()
@@ -350,7 +416,7 @@ func (p *Pool) Execute(ctx context.Context, args json.RawMessage) (any, error) {
 		return nil, fmt.Errorf("decode arguments: %w", err)
 	}
 	session := toolexec.SessionFrom(ctx)
-	s, lost, err := p.lease(session)
+	s, lost, err := p.lease(session, toolexec.ClientFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -390,6 +456,7 @@ type slot struct {
 
 	mu       sync.Mutex // one call at a time
 	killOnce sync.Once
+	gone     bool // taken from its session and no longer counted live (under Pool.mu)
 }
 
 func (p *Pool) start() (*slot, error) {

@@ -427,3 +427,52 @@ func TestCallEndsWithWhatItStarted(t *testing.T) {
 		t.Fatalf("the notebook's state: %+v", r)
 	}
 }
+
+// TestFairShareOfSlots: one client can no longer hold every slot while
+// another's code_execution fails (the red team's #14). A client below its
+// share takes an idle slot from the one holding the most; that episode is
+// told at its next call that its state was lost.
+func TestFairShareOfSlots(t *testing.T) {
+	p := newTestPool(t, func(c *Config) { c.MaxSlots, c.Warm = 2, 0 })
+	call := func(client, session, code string) (*Result, error) {
+		ctx := toolexec.WithClient(toolexec.WithSession(context.Background(), session), client)
+		args, _ := json.Marshal(map[string]string{"code": code})
+		v, err := p.Execute(ctx, args)
+		if err != nil {
+			return nil, err
+		}
+		return v.(*Result), nil
+	}
+	for _, sess := range []string{"a1", "a2"} {
+		if _, err := call("10.0.0.1", sess, "x = 1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := call("10.0.0.2", "b1", "print('b')")
+	if err != nil || strings.TrimSpace(r.Stdout) != "b" {
+		t.Fatalf("a second client, with every slot held by the first: %+v %v", r, err)
+	}
+	// Each client now holds its share (one slot): a third episode of the first waits its turn.
+	if _, err := call("10.0.0.1", "a3", "1"); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("a client past its share: %v", err)
+	}
+	p.CloseSession("b1")
+	lost, kept := 0, 0
+	for _, sess := range []string{"a1", "a2"} {
+		r, err := call("10.0.0.1", sess, "print(x)")
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case r.StateLost && strings.Contains(r.Error, "NameError"):
+			lost++
+		case strings.TrimSpace(r.Stdout) == "1":
+			kept++
+		}
+	}
+	if lost != 1 || kept != 1 {
+		t.Fatalf("the first client's episodes: %d told their state was lost, %d kept it; want 1 and 1", lost, kept)
+	}
+	if st := p.Stats(); st.Leased+st.Warm+st.Starting > 2 {
+		t.Fatalf("slots over the limit: %+v", st)
+	}
+}
