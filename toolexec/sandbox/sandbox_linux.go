@@ -6,7 +6,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -520,11 +522,34 @@ func (p *Pool) start() (*slot, error) {
 	return s, nil
 }
 
+// errForged is a reply on the worker's pipe that the worker did not write
+// for this request: sandboxed code wrote to the pipe (a 63 MiB forged reply
+// was once accepted, and later calls got earlier calls' results). The slot
+// is killed: its pipe can no longer be trusted.
+type errForged struct{ what string }
+
+func (e errForged) Error() string {
+	return "the sandbox's reply was not its own (" + e.what + "): code wrote to the worker's protocol pipe"
+}
+
+func truncateHeader(h string) string {
+	if len(h) > 20 {
+		return h[:20] + "…"
+	}
+	return strings.TrimSpace(h)
+}
+
 // run executes code; dead reports that the slot had to be killed or died.
 func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req, _ := json.Marshal(map[string]any{"code": code, "max_output": cfg.MaxOutput})
+	var nonceBytes [12]byte
+	_, _ = rand.Read(nonceBytes[:])
+	nonce := hex.EncodeToString(nonceBytes[:])
+	req, _ := json.Marshal(map[string]any{"code": code, "max_output": cfg.MaxOutput, "nonce": nonce})
+	// A reply holds two capped streams and a capped error, each character
+	// at most six bytes in JSON; anything larger is not the worker's.
+	maxReply := 18*cfg.MaxOutput + 64<<10
 	if _, err := fmt.Fprintf(s.stdin, "%d\n%s", len(req), req); err != nil {
 		return nil, true, fmt.Errorf("the sandbox is gone (%v); its state was lost, the next call gets a fresh one", err)
 	}
@@ -540,8 +565,8 @@ func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool,
 			return
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(header))
-		if err != nil || n < 0 || n > 64<<20 {
-			done <- reply{err: fmt.Errorf("bad frame %q", header)}
+		if err != nil || n < 0 || n > maxReply {
+			done <- reply{err: errForged{fmt.Sprintf("a reply frame of %q bytes", truncateHeader(header))}}
 			return
 		}
 		body := make([]byte, n)
@@ -549,12 +574,19 @@ func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool,
 			done <- reply{err: err}
 			return
 		}
-		var r Result
+		var r struct {
+			Result
+			Nonce string `json:"nonce"`
+		}
 		if err := json.Unmarshal(body, &r); err != nil {
-			done <- reply{err: err}
+			done <- reply{err: errForged{"a reply that is not JSON"}}
 			return
 		}
-		done <- reply{res: &r}
+		if r.Nonce != nonce {
+			done <- reply{err: errForged{"a reply to another request"}}
+			return
+		}
+		done <- reply{res: &r.Result}
 	}()
 	// Leave the grace period inside the caller's deadline.
 	timeout := cfg.Timeout
@@ -569,6 +601,10 @@ func (s *slot) run(ctx context.Context, code string, cfg Config) (*Result, bool,
 	defer timer.Stop()
 	select {
 	case r := <-done:
+		if f := (errForged{}); errors.As(r.err, &f) {
+			s.kill()
+			return nil, true, fmt.Errorf("%v; the sandbox was reset: its state was lost, the next call gets a fresh one", f)
+		}
 		if r.err != nil {
 			return nil, true, s.deathError(r.err)
 		}

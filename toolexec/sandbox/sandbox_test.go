@@ -476,3 +476,36 @@ func TestFairShareOfSlots(t *testing.T) {
 		t.Fatalf("slots over the limit: %+v", st)
 	}
 }
+
+// A reply forged on the worker's pipe by sandboxed code (the red team's #12:
+// a 63 MiB forged reply was accepted, and later calls got earlier calls'
+// results) resets the slot; the next call is answered by its own reply.
+func TestForgedReplyResetsTheSlot(t *testing.T) {
+	p := newTestPool(t, nil)
+	run(t, p, "forge", "x = 1")
+	forge := "import os, json\nd = json.dumps({'stdout': 'forged', 'stderr': '', 'error': None, 'truncated': False, 'output_bytes': 6}).encode()\n" +
+		"for fd in range(3, 8):\n    try:\n        os.write(fd, b'%d\\n' % len(d) + d)\n    except OSError:\n        pass"
+	ctx := toolexec.WithSession(context.Background(), "forge")
+	args, _ := json.Marshal(map[string]string{"code": forge})
+	v, err := p.Execute(ctx, args)
+	if err == nil && v.(*Result).Stdout == "forged" {
+		t.Fatalf("a forged reply was taken: %+v", v)
+	}
+	for i, want := range []string{"2", "3"} {
+		r := run(t, p, "forge", fmt.Sprintf("print(%d)", i+2))
+		if strings.TrimSpace(r.Stdout) != want {
+			t.Fatalf("call %d after the forgery: %+v", i, r)
+		}
+	}
+	big := "import os\nfor fd in range(3, 8):\n    try:\n        os.write(fd, b'999999999\\n')\n    except OSError:\n        pass"
+	args, _ = json.Marshal(map[string]string{"code": big})
+	if v, err := p.Execute(ctx, args); err == nil {
+		t.Fatalf("a huge forged frame header was taken: %+v", v)
+	}
+	if r := run(t, p, "forge", "print('fresh')"); strings.TrimSpace(r.Stdout) != "fresh" {
+		t.Fatalf("after a huge frame header: %+v", r)
+	}
+	if r := run(t, p, "big-error", "raise ValueError('x' * 10_000_000)"); !strings.Contains(r.Error, "error truncated") {
+		t.Fatalf("a huge error: %d bytes", len(r.Error))
+	}
+}

@@ -4,9 +4,9 @@
 #
 # Protocol, on the pipe that was fd 1 at start: the worker writes "ready\n",
 # then for each request (on stdin: a decimal length, a newline, that many
-# bytes of JSON {"code": str, "max_output": int}) it writes a response framed
-# the same way: {"stdout": str, "stderr": str, "error": str|null,
-# "truncated": bool, "output_bytes": int}.
+# bytes of JSON {"code": str, "max_output": int, "nonce": str}) it writes a
+# response framed the same way: {"stdout": str, "stderr": str, "error":
+# str|null, "truncated": bool, "output_bytes": int, "nonce": str}.
 import ast
 import io
 import json
@@ -85,6 +85,8 @@ def run(code, namespace, limit):
         sys.stdout, sys.stderr = saved
     o, to = out.value()
     e, te = err.value()
+    if error is not None and len(error) > limit:
+        error = error[: limit // 2] + "\n...[error truncated]...\n" + error[-(limit // 2):]
     return {"stdout": o, "stderr": e, "error": error, "truncated": to or te, "output_bytes": out.total + err.total}
 
 
@@ -122,6 +124,7 @@ def main():
             return
         request = json.loads(stdin.read(int(header)))
         response = run(request["code"], namespace, int(request.get("max_output", 65536)))
+        response["nonce"] = request.get("nonce")  # the host checks the reply is this one's
         if os.getpid() == 1:
             end_children()
         data = json.dumps(response).encode("utf-8", "replace")
