@@ -95,6 +95,9 @@ func TestManifests(t *testing.T) {
 			t.Fatalf("probe %v", p)
 		}
 	}
+	if a := dep.Spec.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
+		t.Error("the pod mounts a service-account token: dive needs none, and sandboxed code once read it")
+	}
 	if g := dep.Spec.Template.Spec.TerminationGracePeriodSeconds; g == nil || *g <= 30 {
 		t.Fatal("the grace period must outlast the 30 s drain")
 	}
