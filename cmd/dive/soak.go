@@ -22,6 +22,7 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	drop := fs.Float64("drop-rate", 0.02, "chance per step that a worker drops its connection (then resumes or abandons)")
 	codeRate := fs.Float64("code-rate", 0.1, "share of ordinary episodes that also run code_execution (sandbox slot starts bound the rate)")
 	kill := fs.Bool("kill", false, "end with SIGKILL (a crash) instead of SIGTERM, then start the server again on the same log")
+	mix := fs.Bool("hostile-mix", false, "first half ordinary load, second half with a hostile mix (fork-and-spin and memory bombs across slots, slot hoarding, megabytes of raw text, 200 idle connections); a probe's step p99 with the mix must stay under 2x its p99 without")
 	seed := fs.Uint64("seed", 1, "seed of the run's random choices")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	pos, err := parseInterspersed(fs, args)
@@ -36,7 +37,7 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("soak: %w", err)
 	}
 	rep, err := soak.Run(ctx, soak.Config{Binary: self, Duration: *duration, Workers: *workers, Hostile: *hostile,
-		Garbage: *garbage, ORS: *orsWorkers, DropRate: *drop, CodeRate: *codeRate, Kill: *kill, Seed: *seed})
+		Garbage: *garbage, ORS: *orsWorkers, DropRate: *drop, CodeRate: *codeRate, Kill: *kill, HostileMix: *mix, Seed: *seed})
 	if err != nil {
 		return fmt.Errorf("soak: %w", err)
 	}
@@ -51,6 +52,10 @@ func soakCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "  over ORS: %d episodes finished, %d call results fetched again by task id\n", rep.ORSEpisodes, rep.ORSReconnects)
 		fmt.Fprintf(stdout, "  bad frames sent %d (%d connections cut off); hostile code calls %d (slowest %.1fs); sandbox available: %v, %d calls failed as tool results\n",
 			rep.BadFrames, rep.CutOff, rep.HostileCalls, rep.HostileSlowest, rep.SandboxAvailable, rep.SandboxErrors)
+		if *mix {
+			fmt.Fprintf(stdout, "  hostile mix: normal steps' p99 %.1f ms without it (%d steps), %.1f ms with it (%d steps): %.2fx\n",
+				rep.ProbeP99CalmMS, rep.ProbeSteps[0], rep.ProbeP99HostileMS, rep.ProbeSteps[1], rep.ProbeRatio)
+		}
 		fmt.Fprintf(stdout, "  trajectories lost %d; abandoned recorded %d; cross-episode leaks %d; unexpected errors %d\n",
 			rep.LostTrajectories, rep.RecordedAbandoned, rep.Leaks, len(rep.UnexpectedErrors))
 		fmt.Fprintf(stdout, "  server RSS %.0f MiB after warm-up, %.0f MiB peak, %.0f MiB at the end\n", rep.RSSWarmMB, rep.RSSPeakMB, rep.RSSEndMB)

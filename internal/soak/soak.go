@@ -44,6 +44,10 @@ type Config struct {
 	// Kill ends the run with SIGKILL instead of SIGTERM (a crash), then
 	// starts the server again on the same trajectory log to show it recovers.
 	Kill bool
+	// HostileMix splits the run in two: the ordinary load alone, then with
+	// the hostile mix added (mix.go); a probe's step latencies compare the
+	// two (Report.ProbeP99…), and their ratio must stay under 2.
+	HostileMix bool
 	// Seed makes the run's random choices repeatable.
 	Seed uint64
 	// Log receives progress; nil discards it.
@@ -83,8 +87,14 @@ type Report struct {
 	RSSPeakMB         float64        `json:"rss_peak_mb"`
 	RSSEndMB          float64        `json:"rss_end_mb"`
 	StepsPerSecond    float64        `json:"steps_per_s"`
-	Passed            bool           `json:"passed"`
-	Failures          []string       `json:"failures,omitempty"`
+	// With the hostile mix: the probe's step latency p99 without the mix and
+	// with it, their ratio, and the steps each is over.
+	ProbeP99CalmMS    float64  `json:"probe_p99_calm_ms,omitempty"`
+	ProbeP99HostileMS float64  `json:"probe_p99_hostile_ms,omitempty"`
+	ProbeRatio        float64  `json:"probe_p99_ratio,omitempty"`
+	ProbeSteps        [2]int   `json:"probe_steps,omitempty"`
+	Passed            bool     `json:"passed"`
+	Failures          []string `json:"failures,omitempty"`
 
 	orsWorkers int
 }
@@ -146,9 +156,31 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	spawn(cfg.Workers, run.episodeWorker)
-	spawn(cfg.Hostile, run.hostileWorker)
-	spawn(cfg.Garbage, run.garbageWorker)
 	spawn(cfg.ORS, run.orsWorker)
+	hostile := func() {
+		spawn(cfg.Hostile, run.hostileWorker)
+		spawn(cfg.Garbage, run.garbageWorker)
+	}
+	if cfg.HostileMix {
+		spawn(1, run.probeWorker)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-time.After(cfg.Duration / 2):
+			case <-loadCtx.Done():
+				return
+			}
+			run.probe.hostile.Store(true)
+			hostile()
+			spawn(8, run.hoarderWorker)
+			spawn(2, run.textWorker)
+			wg.Add(1)
+			go func() { defer wg.Done(); run.idleConnections(loadCtx, 200) }()
+		}()
+	} else {
+		hostile()
+	}
 
 	// Memory: sample the server's RSS; "after warm-up" is at a quarter of the run.
 	warmAt := start.Add(cfg.Duration / 4)
@@ -214,6 +246,16 @@ sampling:
 		}
 	}
 	rep.HostileSlowest = time.Duration(run.hostileSlowest.Load()).Seconds()
+	if cfg.HostileMix {
+		run.probe.mu.Lock()
+		calm, hs := p99(run.probe.calm), p99(run.probe.hs)
+		rep.ProbeSteps = [2]int{len(run.probe.calm), len(run.probe.hs)}
+		run.probe.mu.Unlock()
+		rep.ProbeP99CalmMS, rep.ProbeP99HostileMS = float64(calm.Microseconds())/1000, float64(hs.Microseconds())/1000
+		if calm > 0 {
+			rep.ProbeRatio = float64(hs) / float64(calm)
+		}
+	}
 	rep.SandboxAvailable = run.sandboxUp.Load()
 
 	recorded, abandoned, err := recordedTurns(trajFile)
@@ -284,6 +326,14 @@ func (r *Report) judge() {
 	}
 	if r.ORSEpisodes == 0 && r.orsWorkers > 0 {
 		r.Failures = append(r.Failures, "no episode finished over ORS")
+	}
+	if r.ProbeSteps != [2]int{} {
+		switch {
+		case r.ProbeSteps[0] < 20 || r.ProbeSteps[1] < 20:
+			r.Failures = append(r.Failures, fmt.Sprintf("the probe played too few steps (%d without the hostile mix, %d with it)", r.ProbeSteps[0], r.ProbeSteps[1]))
+		case r.ProbeRatio >= 2:
+			r.Failures = append(r.Failures, fmt.Sprintf("normal steps' p99 went from %.1f ms to %.1f ms with the hostile mix (%.1fx; the limit is 2x)", r.ProbeP99CalmMS, r.ProbeP99HostileMS, r.ProbeRatio))
+		}
 	}
 	if r.RSSWarmMB > 0 && r.RSSEndMB > 2*r.RSSWarmMB+64 {
 		r.Failures = append(r.Failures, fmt.Sprintf("memory grew from %.0f MiB after warm-up to %.0f MiB", r.RSSWarmMB, r.RSSEndMB))

@@ -29,6 +29,7 @@ type runState struct {
 	unanswered     map[string]unansweredStep // episodes with a step unanswered at the 1001 close
 	hostileSlowest atomic.Int64              // nanoseconds
 	sandboxUp      atomic.Bool               // a code_execution call ran
+	probe          probe                     // step latencies of the probe (HostileMix)
 }
 
 // unansweredStep is a step the 1001 close left unanswered: the turns its
