@@ -24,6 +24,12 @@ func (p *Pool) RunCommand(ctx context.Context, argv []string) (*CommandResult, e
 	if len(argv) == 0 || !filepath.IsAbs(argv[0]) {
 		return nil, errors.New("sandboxed commands need an absolute program path")
 	}
+	// A command counts against the pool's slots (--sandbox-slots) like a
+	// code_execution slot; a warm slot gives way when all are taken.
+	if err := p.takeCommandSlot(); err != nil {
+		return nil, err
+	}
+	defer p.releaseCommandSlot()
 	name := slotName(slotCounter.Add(1))
 	scratch := filepath.Join(p.cfg.ScratchRoot, name)
 	if err := os.Mkdir(scratch, 0o755); err != nil {
@@ -83,4 +89,39 @@ func (p *Pool) RunCommand(ctx context.Context, argv []string) (*CommandResult, e
 		return nil, fmt.Errorf("the sandbox could not start %s: %s", argv[0], bytes.TrimSpace(stderr.Bytes()))
 	}
 	return res, nil
+}
+
+// takeCommandSlot counts a command against MaxSlots: a free slot, else a
+// warm one given up, else the error code_execution gets.
+func (p *Pool) takeCommandSlot() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return errors.New("the sandbox is shutting down")
+	}
+	var warm *slot
+	if p.live >= p.cfg.MaxSlots {
+		n := len(p.warm)
+		if n == 0 {
+			p.mu.Unlock()
+			return fmt.Errorf("all %d sandbox slots are in use; try again later", p.cfg.MaxSlots)
+		}
+		warm = p.warm[n-1]
+		p.warm = p.warm[:n-1]
+		warm.gone = true
+		p.live--
+	}
+	p.live++
+	p.mu.Unlock()
+	if warm != nil {
+		warm.kill()
+	}
+	return nil
+}
+
+func (p *Pool) releaseCommandSlot() {
+	p.mu.Lock()
+	p.live--
+	p.mu.Unlock()
+	p.signalRefill()
 }

@@ -509,3 +509,21 @@ func TestForgedReplyResetsTheSlot(t *testing.T) {
 		t.Fatalf("a huge error: %d bytes", len(r.Error))
 	}
 }
+
+// Sandboxed commands (GNU units for unit_convert) count against the pool's
+// slots: they ran beside a full pool before (the red team's #15).
+func TestCommandsCountAgainstSlots(t *testing.T) {
+	p := newTestPool(t, func(c *Config) { c.MaxSlots, c.Warm = 1, 0 })
+	run(t, p, "holder", "x = 1")
+	if _, err := p.RunCommand(context.Background(), []string{"/bin/echo", "hi"}); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("a command beside a full pool: %v", err)
+	}
+	p.CloseSession("holder")
+	res, err := p.RunCommand(context.Background(), []string{"/bin/echo", "hi"})
+	if err != nil || strings.TrimSpace(res.Stdout) != "hi" {
+		t.Fatalf("a command with a free slot: %+v %v", res, err)
+	}
+	if st := p.Stats(); st.Leased+st.Starting+st.Warm > 1 {
+		t.Fatalf("slots after the command: %+v", st)
+	}
+}
