@@ -203,3 +203,59 @@ func TestIdleAndUnauthorizedConnectionsClosed(t *testing.T) {
 		conn.Close()
 	}
 }
+
+// One address holds at most MaxTCPPerClient connections of any kind: a
+// new one past it is closed at once, and a place comes back when one closes.
+func TestTCPConnectionsPerClient(t *testing.T) {
+	eng := newTestEnv(t, nil, nil).engine
+	srv := NewServer(eng, ServerConfig{MaxTCPPerClient: 3}, quietLogger())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln, 5*time.Second) }()
+	defer func() { cancel(); <-served }()
+	healthz := func(c net.Conn) error {
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	var held []net.Conn
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	for _, c := range held {
+		if err := healthz(c); err != nil {
+			t.Fatalf("a connection within the cap: %v", err)
+		}
+	}
+	extra, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := healthz(extra); err == nil {
+		t.Fatal("a fourth connection from one address was served")
+	}
+	extra.Close()
+	held[0].Close()
+	time.Sleep(100 * time.Millisecond)
+	again, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if err := healthz(again); err != nil {
+		t.Fatalf("after one closed: %v", err)
+	}
+}

@@ -81,6 +81,10 @@ type ServerConfig struct {
 	// between requests (default 60 s; websocket connections have their
 	// own ping deadlines). Request headers must arrive within 10 s.
 	IdleTimeout time.Duration
+	// MaxTCPPerClient caps the TCP connections of any kind one address
+	// holds at once (default MaxConnectionsPerClient + 64): past it a new
+	// one is closed as soon as it is accepted.
+	MaxTCPPerClient int
 }
 
 // DefaultServerConfig returns the defaults: 16 MiB frames, 4096 episodes,
@@ -118,6 +122,9 @@ func (c *ServerConfig) fillDefaults() {
 	}
 	if c.ResumeGrace == 0 {
 		c.ResumeGrace = d.ResumeGrace
+	}
+	if c.MaxTCPPerClient <= 0 {
+		c.MaxTCPPerClient = c.MaxConnectionsPerClient + 64
 	}
 }
 
@@ -425,6 +432,7 @@ func (s *Server) releaseDetached() {
 // close code 1001. It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drainTimeout time.Duration) error {
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: s.cfg.IdleTimeout}
+	ln = newCapListener(ln, s.cfg.MaxTCPPerClient)
 	errc := make(chan error, 1)
 	if s.cfg.TLSCertFile != "" || s.cfg.TLSKeyFile != "" {
 		go func() { errc <- hs.ServeTLS(ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile) }()
