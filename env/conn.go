@@ -328,7 +328,7 @@ func (c *conn) readLoop() {
 		}
 		bad = 0
 		cost := min(len(data), c.srv.cfg.MaxInFlightBytes)
-		if !c.budget.acquire(c.ctx, cost) {
+		if !c.take(cost) {
 			return
 		}
 		req := c.prepare(env, false)
@@ -341,14 +341,14 @@ func (c *conn) readLoop() {
 			c.inflight.Add(1)
 			c.replyNow(c.execute(req))
 			<-c.sem
-			c.budget.release(req.cost)
+			c.give(req.cost)
 			c.inflight.Done()
 			continue
 		}
 		select {
 		case c.sem <- struct{}{}:
 		case <-c.ctx.Done():
-			c.budget.release(req.cost)
+			c.give(req.cost)
 			return
 		}
 		c.inflight.Add(1)
@@ -387,7 +387,7 @@ func (c *conn) worker(req *request) {
 	for {
 		c.reply(c.execute(req))
 		<-c.sem
-		c.budget.release(req.cost)
+		c.give(req.cost)
 		c.inflight.Done()
 		idle.Reset(workerIdle)
 		var ok bool
@@ -697,6 +697,26 @@ func (c *conn) markFinished(id string) {
 // String names the connection in logs.
 func (c *conn) String() string { return fmt.Sprintf("conn(%s)", c.ws.RemoteAddr()) }
 
+// take holds a frame's bytes against the connection's budget and the
+// server's; false when the connection ends first.
+func (c *conn) take(n int) bool {
+	alone := c.budget.empty()
+	if !c.budget.acquire(c.ctx, n) {
+		return false
+	}
+	if !c.srv.inFlight.acquire(c.ctx, n, alone) {
+		c.budget.release(n)
+		return false
+	}
+	return true
+}
+
+// give returns a frame's bytes to both budgets.
+func (c *conn) give(n int) {
+	c.budget.release(n)
+	c.srv.inFlight.release(n)
+}
+
 // byteBudget counts the bytes of the requests in flight on a connection.
 // Only the reader acquires; the reader and the workers release.
 type byteBudget struct {
@@ -727,6 +747,13 @@ func (b *byteBudget) acquire(ctx context.Context, n int) bool {
 			return false
 		}
 	}
+}
+
+// empty reports that nothing is held.
+func (b *byteBudget) empty() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used == 0
 }
 
 // release gives back n bytes.

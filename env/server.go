@@ -39,6 +39,12 @@ type ServerConfig struct {
 	// slow call took a server to 2.1 GB. A frame larger than the budget is
 	// read when nothing else is in flight.
 	MaxInFlightBytes int
+	// MaxInFlightBytesTotal caps the bytes of the frames being handled on
+	// all connections together (default a quarter of the server's memory
+	// limit: GOMEMLIMIT, its cgroup's, or the machine's; at least 256 MiB).
+	// Past it readers stop reading, except a connection with nothing in
+	// flight, which may always have one request.
+	MaxInFlightBytesTotal int
 	// MaxBatch caps the requests of one batch frame.
 	MaxBatch int
 	// MaxConnectionsPerClient caps the open connections from one IP address;
@@ -123,6 +129,9 @@ func (c *ServerConfig) fillDefaults() {
 	if c.ResumeGrace == 0 {
 		c.ResumeGrace = d.ResumeGrace
 	}
+	if c.MaxInFlightBytesTotal <= 0 {
+		c.MaxInFlightBytesTotal = defaultInFlightTotal()
+	}
 	if c.MaxTCPPerClient <= 0 {
 		c.MaxTCPPerClient = c.MaxConnectionsPerClient + 64
 	}
@@ -131,6 +140,7 @@ func (c *ServerConfig) fillDefaults() {
 // Server serves the dive.v1 protocol over websocket, plus /healthz and a
 // status page at /.
 type Server struct {
+	inFlight *sharedBudget // bytes of the frames in flight on all connections
 	engine   *Engine
 	cfg      ServerConfig
 	log      *slog.Logger
@@ -158,7 +168,7 @@ func NewServer(engine *Engine, cfg ServerConfig, log *slog.Logger) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{},
+		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{}, inFlight: newSharedBudget(cfg.MaxInFlightBytesTotal),
 		sessions: map[string]*session{}, perIP: map[string]int{}, ctx: ctx, cancel: cancel,
 		upgrader: websocket.Upgrader{
 			Subprotocols:    []string{SubprotocolMsgpack, SubprotocolJSON},

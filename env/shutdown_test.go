@@ -188,11 +188,27 @@ func TestBackpressureAndFrameLimit(t *testing.T) {
 // 15 MiB behind a slow call took a server to 2.1 GB); small frames still
 // run side by side.
 func TestInFlightBytesBudget(t *testing.T) {
-	cfg := DefaultServerConfig()
-	cfg.MaxInFlightBytes = 3000
+	t.Run("connection", func(t *testing.T) {
+		cfg := DefaultServerConfig()
+		cfg.MaxInFlightBytes = 3000
+		checkInFlightBudget(t, cfg, 3000)
+	})
+	// The whole server's budget (a share of its memory limit by default)
+	// holds the same way, across connections.
+	t.Run("server", func(t *testing.T) {
+		cfg := DefaultServerConfig()
+		cfg.MaxInFlightBytesTotal = 3000
+		checkInFlightBudget(t, cfg, float64(cfg.MaxInFlightBytes))
+	})
+	if d := defaultInFlightTotal(); d < 256<<20 {
+		t.Fatalf("the default server budget %d is under 256 MiB", d)
+	}
+}
+
+func checkInFlightBudget(t *testing.T, cfg ServerConfig, perConnection float64) {
 	url := serveOnLoopback(t, NewServer(slowEngine(t, 0), cfg, quietLogger()))
 	c := dial(t, url, SubprotocolJSON)
-	if lim := c.result(OpHello, nil)["limits"].(map[string]any); lim["max_in_flight_bytes"] != 3000.0 {
+	if lim := c.result(OpHello, nil)["limits"].(map[string]any); lim["max_in_flight_bytes"] != perConnection {
 		t.Fatalf("limits %v", lim)
 	}
 	steps := func(pad int) time.Duration {
