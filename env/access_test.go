@@ -167,16 +167,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 // 8d: 1,600 idle connections from a client without the token exhausted the
 // server's file descriptors).
 func TestIdleAndUnauthorizedConnectionsClosed(t *testing.T) {
-	eng := newTestEnv(t, nil, nil).engine
-	srv := NewServer(eng, ServerConfig{Token: "tok", IdleTimeout: 200 * time.Millisecond}, quietLogger())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln, 5*time.Second) }()
-	defer func() { cancel(); <-served }()
+	addr := serveTest(t, ServerConfig{Token: "tok", IdleTimeout: 200 * time.Millisecond})
 	for _, tc := range []struct {
 		name, request string
 		status        int
@@ -184,7 +175,7 @@ func TestIdleAndUnauthorizedConnectionsClosed(t *testing.T) {
 		{"idle keep-alive", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", http.StatusOK},
 		{"no token", "GET " + EndpointPath + " HTTP/1.1\r\nHost: x\r\n\r\n", http.StatusUnauthorized},
 	} {
-		conn, err := net.Dial("tcp", ln.Addr().String())
+		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,16 +198,7 @@ func TestIdleAndUnauthorizedConnectionsClosed(t *testing.T) {
 // One address holds at most MaxTCPPerClient connections of any kind: a
 // new one past it is closed at once, and a place comes back when one closes.
 func TestTCPConnectionsPerClient(t *testing.T) {
-	eng := newTestEnv(t, nil, nil).engine
-	srv := NewServer(eng, ServerConfig{MaxTCPPerClient: 3}, quietLogger())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln, 5*time.Second) }()
-	defer func() { cancel(); <-served }()
+	addr := serveTest(t, ServerConfig{MaxTCPPerClient: 3})
 	healthz := func(c net.Conn) error {
 		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -228,7 +210,7 @@ func TestTCPConnectionsPerClient(t *testing.T) {
 	}
 	var held []net.Conn
 	for i := 0; i < 3; i++ {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +222,7 @@ func TestTCPConnectionsPerClient(t *testing.T) {
 			t.Fatalf("a connection within the cap: %v", err)
 		}
 	}
-	extra, err := net.Dial("tcp", ln.Addr().String())
+	extra, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +232,7 @@ func TestTCPConnectionsPerClient(t *testing.T) {
 	extra.Close()
 	held[0].Close()
 	time.Sleep(100 * time.Millisecond)
-	again, err := net.Dial("tcp", ln.Addr().String())
+	again, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +240,21 @@ func TestTCPConnectionsPerClient(t *testing.T) {
 	if err := healthz(again); err != nil {
 		t.Fatalf("after one closed: %v", err)
 	}
+}
+
+// serveTest runs Serve (its listener wrappers and timeouts included, which
+// Handler alone lacks) on loopback with cfg until the test ends, and
+// returns its address.
+func serveTest(t *testing.T, cfg ServerConfig) string {
+	t.Helper()
+	srv := NewServer(newTestEnv(t, nil, nil).engine, cfg, quietLogger())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln, 5*time.Second) }()
+	t.Cleanup(func() { cancel(); <-served })
+	return ln.Addr().String()
 }

@@ -48,40 +48,52 @@ func p99(ds []time.Duration) time.Duration {
 	return s[len(s)*99/100]
 }
 
-// probeWorker plays one plain episode after another on one connection:
-// a calculator step, then the answer, timing each step.
-func (r *runState) probeWorker(ctx context.Context, rng *rand.Rand) {
+// episodes resets one episode after another on a connection (with the
+// reset options given) and hands each to play, until play says stop or ctx
+// ends; then it starts over on a new connection.
+func (r *runState) episodes(ctx context.Context, rng *rand.Rand, what string, options map[string]any, play func(c *client, ep string) bool) {
 	for ctx.Err() == nil {
-		c := r.connect(ctx, "probe connect")
+		c := r.connect(ctx, what+" connect")
 		if c == nil {
 			continue
 		}
 		for ctx.Err() == nil {
-			reply, err := c.call("reset", map[string]any{"task_id": fmt.Sprintf("soak-%d", rng.IntN(soakTasks))})
+			params := map[string]any{"task_id": fmt.Sprintf("soak-%d", rng.IntN(soakTasks))}
+			if options != nil {
+				params["options"] = options
+			}
+			reply, err := c.call("reset", params)
 			if err != nil || errorCode(reply) != "" {
 				break
 			}
-			ep := reply["result"].(map[string]any)["episode"].(string)
-			args, _ := json.Marshal(map[string]string{"expression": "6 * 7"})
-			calc := map[string]any{"role": "assistant", "content": "", "tool_calls": []any{
-				map[string]any{"id": "p", "type": "function", "function": map[string]any{"name": "calculator", "arguments": string(args)}}}}
-			ok := true
-			for _, msg := range []map[string]any{calc, {"role": "assistant", "content": "<answer>42</answer>"}} {
-				start := time.Now()
-				reply, err := c.call("step", map[string]any{"episode": ep, "message": msg})
-				if err != nil || errorCode(reply) != "" {
-					ok = false
-					break
-				}
-				r.probe.add(time.Since(start))
-			}
-			_, _ = c.call("close", map[string]any{"episode": ep})
-			if !ok {
+			if !play(c, reply["result"].(map[string]any)["episode"].(string)) {
 				break
 			}
 		}
 		c.ws.Close()
 	}
+}
+
+// probeWorker plays one plain episode after another on one connection:
+// a calculator step, then the answer, timing each step.
+func (r *runState) probeWorker(ctx context.Context, rng *rand.Rand) {
+	r.episodes(ctx, rng, "probe", nil, func(c *client, ep string) bool {
+		args, _ := json.Marshal(map[string]string{"expression": "6 * 7"})
+		calc := map[string]any{"role": "assistant", "content": "", "tool_calls": []any{
+			map[string]any{"id": "p", "type": "function", "function": map[string]any{"name": "calculator", "arguments": string(args)}}}}
+		ok := true
+		for _, msg := range []map[string]any{calc, {"role": "assistant", "content": "<answer>42</answer>"}} {
+			start := time.Now()
+			reply, err := c.call("step", map[string]any{"episode": ep, "message": msg})
+			if err != nil || errorCode(reply) != "" {
+				ok = false
+				break
+			}
+			r.probe.add(time.Since(start))
+		}
+		_, _ = c.call("close", map[string]any{"episode": ep})
+		return ok
+	})
 }
 
 // spinners are hostile code that leaves processes running or takes memory
@@ -93,64 +105,41 @@ var spinners = []string{
 }
 
 // hoarderWorker holds sandbox slots: episode after episode, each running a
-// call that sleeps most of the call limit, several episodes at once.
+// call that spins, forks, takes memory or sleeps, a third of them left
+// open (holding their slot).
 func (r *runState) hoarderWorker(ctx context.Context, rng *rand.Rand) {
-	for ctx.Err() == nil {
-		c := r.connect(ctx, "hoarder connect")
-		if c == nil {
-			continue
+	r.episodes(ctx, rng, "hoarder", nil, func(c *client, ep string) bool {
+		code := spinners[rng.IntN(len(spinners))]
+		if rng.IntN(2) == 0 {
+			code = "import time\ntime.sleep(3)"
 		}
-		for ctx.Err() == nil {
-			reply, err := c.call("reset", map[string]any{"task_id": fmt.Sprintf("soak-%d", rng.IntN(soakTasks))})
-			if err != nil || errorCode(reply) != "" {
-				break
-			}
-			ep := reply["result"].(map[string]any)["episode"].(string)
-			code := spinners[rng.IntN(len(spinners))]
-			if rng.IntN(2) == 0 {
-				code = "import time\ntime.sleep(3)"
-			}
-			args, _ := json.Marshal(map[string]string{"code": code})
-			msg := map[string]any{"role": "assistant", "content": "", "tool_calls": []any{
-				map[string]any{"id": "h", "type": "function", "function": map[string]any{"name": "code_execution", "arguments": string(args)}}}}
-			if _, err := c.call("step", map[string]any{"episode": ep, "message": msg}); err != nil {
-				break
-			}
-			atomic.AddInt64(&r.rep.HostileCalls, 1)
-			// Leave the episode open, holding its slot, for a while.
-			if rng.IntN(3) != 0 {
-				_, _ = c.call("close", map[string]any{"episode": ep})
-			}
+		args, _ := json.Marshal(map[string]string{"code": code})
+		msg := map[string]any{"role": "assistant", "content": "", "tool_calls": []any{
+			map[string]any{"id": "h", "type": "function", "function": map[string]any{"name": "code_execution", "arguments": string(args)}}}}
+		if _, err := c.call("step", map[string]any{"episode": ep, "message": msg}); err != nil {
+			return false
 		}
-		c.ws.Close()
-	}
+		atomic.AddInt64(&r.rep.HostileCalls, 1)
+		if rng.IntN(3) != 0 {
+			_, _ = c.call("close", map[string]any{"episode": ep})
+		}
+		return true
+	})
 }
 
 // textWorker sends raw qwen3_coder text that a model stuck in a loop
 // writes: a tool call with a run of open <parameter= tags, megabytes long.
 func (r *runState) textWorker(ctx context.Context, rng *rand.Rand) {
-	for ctx.Err() == nil {
-		c := r.connect(ctx, "text connect")
-		if c == nil {
-			continue
+	r.episodes(ctx, rng, "text", map[string]any{"tool_call_format": "qwen3_coder"}, func(c *client, ep string) bool {
+		n := 20_000 + rng.IntN(150_000) // 0.5 to 4 MB
+		text := "<tool_call><function=calculator>" + strings.Repeat("<parameter=expression>1", n) + "</function></tool_call>"
+		if _, err := c.call("step", map[string]any{"episode": ep, "text": text}); err != nil {
+			return false
 		}
-		for ctx.Err() == nil {
-			reply, err := c.call("reset", map[string]any{"task_id": fmt.Sprintf("soak-%d", rng.IntN(soakTasks)),
-				"options": map[string]any{"tool_call_format": "qwen3_coder"}})
-			if err != nil || errorCode(reply) != "" {
-				break
-			}
-			ep := reply["result"].(map[string]any)["episode"].(string)
-			n := 20_000 + rng.IntN(150_000) // 0.5 to 4 MB
-			text := "<tool_call><function=calculator>" + strings.Repeat("<parameter=expression>1", n) + "</function></tool_call>"
-			if _, err := c.call("step", map[string]any{"episode": ep, "text": text}); err != nil {
-				break
-			}
-			atomic.AddInt64(&r.rep.HostileCalls, 1)
-			_, _ = c.call("close", map[string]any{"episode": ep})
-		}
-		c.ws.Close()
-	}
+		atomic.AddInt64(&r.rep.HostileCalls, 1)
+		_, _ = c.call("close", map[string]any{"episode": ep})
+		return true
+	})
 }
 
 // idleConnections opens n TCP connections to the server and holds them
