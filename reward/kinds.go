@@ -1026,7 +1026,11 @@ var (
 	extraItemRe = regexp.MustCompile(`^[\p{L}][\p{L}\d'’ .-]{0,40}$`)
 )
 
-func judgeText(text string, ref *refInfo) verdict {
+// judgeFreeText decides a text reference (a name, a title, a phrase): the
+// reference's words in the answer, not negated and not among alternatives,
+// is correct; a short answer sharing no word with it is incorrect; the
+// rest is undecided, for a judge.
+func judgeFreeText(text string, ref *refInfo) verdict {
 	flat := stripMarkdown(text)
 	if strings.Contains(flat, "(") {
 		flat = parenRe.ReplaceAllString(flat, " ")

@@ -230,7 +230,7 @@ func (m *Match) judgeText(ctx context.Context, text string, ref *refInfo, pol po
 	case kindNumber:
 		return m.judgeNumber(text, ref, pol)
 	}
-	return judgeText(text, ref)
+	return judgeFreeText(text, ref)
 }
 
 func truncate(s string, n int) string {

@@ -73,14 +73,20 @@ func TestMatchSymmetric(t *testing.T) {
 	}
 }
 
-func FuzzParseQuantity(f *testing.F) {
-	for _, s := range samples() {
+// FuzzParseNumbers reads numbers, quantities, dates and number words out
+// of any text: no panic, no NaN or infinity, spans inside the text.
+func FuzzParseNumbers(f *testing.F) {
+	for _, s := range append(samples(), "9e307 trillion and 1e308 million") {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		q, ok := ParseQuantity(s)
-		if ok && (math.IsNaN(q.Value) || math.IsInf(q.Value, 0)) {
-			t.Fatalf("ParseQuantity(%q) = %+v", s, q)
+		if q, ok := singleQuantity(s); ok && (math.IsNaN(q.value) || math.IsInf(q.value, 0)) {
+			t.Fatalf("singleQuantity(%q) = %+v", s, q)
+		}
+		for _, n := range findNumbers(s, true) {
+			if math.IsNaN(n.value) || math.IsInf(n.value, 0) || n.start < 0 || n.end > len(s) || n.start > n.end {
+				t.Fatalf("findNumbers(%q): %+v", s, n)
+			}
 		}
 		ParseDates(s)
 		FindDates(s)

@@ -2,26 +2,8 @@ package reward
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
-)
-
-// Quantity is a number read from an answer: its value, how it was written
-// and what followed it.
-type Quantity struct {
-	Value    float64
-	Decimals int    // digits after the decimal point as written; -1 when not meaningful (exponent, multiplier, words)
-	Percent  bool   // written with %, "percent" or "per cent"
-	Unit     string // what follows the number, trimmed ("km", "mg/dL"); "" if nothing
-}
-
-var (
-	// quantityRe is a whole answer that is one number with an optional
-	// currency sign, multiplier word, percent and unit.
-	quantityRe = regexp.MustCompile(`^(?i)(?:approximately |approx\.? |about |around |~|≈)?([$€£¥]\s?)?` +
-		`([-+−–]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][-+]?\d+|\s?[x×]\s?10\^[-+]?\d+)?)` +
-		`\s*(thousand|million|billion|trillion|k|m|bn|mn|b)?\b\s*(%|percent|per cent|pct)?\s*([^\d\s].*)?$`)
 )
 
 var multipliers = map[string]float64{"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12}
@@ -89,48 +71,6 @@ func parseDecimal(s string) (float64, int, bool) {
 		v *= math.Pow(10, float64(exp))
 	}
 	return v, dec, true
-}
-
-// ParseQuantity reads an answer that is a single number, possibly with a
-// currency sign, a multiplier word ("1.2 million"), a percent sign and a
-// unit, or a number written in words ("forty-two"). A final period and
-// surrounding spaces are ignored.
-func ParseQuantity(s string) (Quantity, bool) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimSpace(strings.TrimRight(s, "."))
-	if s == "" || len(s) > 200 {
-		return Quantity{}, false
-	}
-	if m := quantityRe.FindStringSubmatch(s); m != nil && strings.ContainsAny(m[2], "0123456789") {
-		v, dec, ok := parseDecimal(m[2])
-		if !ok {
-			return Quantity{}, false
-		}
-		q := Quantity{Value: v, Decimals: dec, Unit: strings.TrimSpace(m[5])}
-		for _, f := range strings.Fields(q.Unit) {
-			if _, _, isNum := parseDecimal(f); isNum || f == "or" {
-				return Quantity{}, false // "57 or 58", "3 to 4": more than one number
-			}
-		}
-		if mult := strings.ToLower(m[3]); mult != "" {
-			// "5 m" is five metres, not five million, unless a currency sign says money.
-			if (mult == "m" || mult == "b") && m[1] == "" {
-				q.Unit = strings.TrimSpace(m[3] + " " + q.Unit)
-			} else {
-				q.Value *= multipliers[mult]
-				q.Decimals = -1
-			}
-		}
-		q.Percent = m[4] != ""
-		if m[1] != "" && q.Unit == "" {
-			q.Unit = strings.TrimSpace(m[1])
-		}
-		return q, true
-	}
-	if v, ok := parseWordNumber(s); ok {
-		return Quantity{Value: v, Decimals: -1}, true
-	}
-	return Quantity{}, false
 }
 
 var (

@@ -148,6 +148,9 @@ func findNumbers(text string, ratios bool) []numVal {
 			// "5 m" is five metres and "2 b" nothing, unless money is meant.
 			if !((w == "m" || w == "b") && !hasCur && !moneyAfter(rest[k:])) && !(w == "k" && word == "K" && !hasCur) {
 				mult := multipliers[w]
+				if math.IsInf(n.value*mult, 0) {
+					continue // "9e307 trillion": no finite number
+				}
 				n.value *= mult
 				n.decimals -= int(math.Round(math.Log10(mult)))
 				consumed = k
