@@ -701,7 +701,7 @@ func (c *conn) String() string { return fmt.Sprintf("conn(%s)", c.ws.RemoteAddr(
 // server's; false when the connection ends first.
 func (c *conn) take(n int) bool {
 	alone := c.budget.empty()
-	if !c.budget.acquire(c.ctx, n) {
+	if !c.budget.acquire(c.ctx, n, false) {
 		return false
 	}
 	if !c.srv.inFlight.acquire(c.ctx, n, alone) {
@@ -715,54 +715,4 @@ func (c *conn) take(n int) bool {
 func (c *conn) give(n int) {
 	c.budget.release(n)
 	c.srv.inFlight.release(n)
-}
-
-// byteBudget counts the bytes of the requests in flight on a connection.
-// Only the reader acquires; the reader and the workers release.
-type byteBudget struct {
-	mu    sync.Mutex
-	used  int
-	max   int
-	freed chan struct{} // a release since the reader last waited
-}
-
-func newByteBudget(max int) *byteBudget {
-	return &byteBudget{max: max, freed: make(chan struct{}, 1)}
-}
-
-// acquire takes n bytes, waiting while others hold so much that n would
-// pass the budget (n alone may fill it); false when ctx ends first.
-func (b *byteBudget) acquire(ctx context.Context, n int) bool {
-	for {
-		b.mu.Lock()
-		if b.used == 0 || b.used+n <= b.max {
-			b.used += n
-			b.mu.Unlock()
-			return true
-		}
-		b.mu.Unlock()
-		select {
-		case <-b.freed:
-		case <-ctx.Done():
-			return false
-		}
-	}
-}
-
-// empty reports that nothing is held.
-func (b *byteBudget) empty() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.used == 0
-}
-
-// release gives back n bytes.
-func (b *byteBudget) release(n int) {
-	b.mu.Lock()
-	b.used -= n
-	b.mu.Unlock()
-	select {
-	case b.freed <- struct{}{}:
-	default:
-	}
 }

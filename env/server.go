@@ -140,7 +140,7 @@ func (c *ServerConfig) fillDefaults() {
 // Server serves the dive.v1 protocol over websocket, plus /healthz and a
 // status page at /.
 type Server struct {
-	inFlight *sharedBudget // bytes of the frames in flight on all connections
+	inFlight *byteBudget // bytes of the frames in flight on all connections
 	engine   *Engine
 	cfg      ServerConfig
 	log      *slog.Logger
@@ -168,7 +168,7 @@ func NewServer(engine *Engine, cfg ServerConfig, log *slog.Logger) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{}, inFlight: newSharedBudget(cfg.MaxInFlightBytesTotal),
+		engine: engine, cfg: cfg, log: log, started: time.Now(), conns: map[*conn]struct{}{}, inFlight: newByteBudget(cfg.MaxInFlightBytesTotal),
 		sessions: map[string]*session{}, perIP: map[string]int{}, ctx: ctx, cancel: cancel,
 		upgrader: websocket.Upgrader{
 			Subprotocols:    []string{SubprotocolMsgpack, SubprotocolJSON},

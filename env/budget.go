@@ -11,46 +11,66 @@ import (
 	"sync"
 )
 
-// sharedBudget counts the bytes of the frames in flight on all
-// connections together. Many readers wait on it; each release wakes them.
-type sharedBudget struct {
+// byteBudget counts the bytes of the frames in flight: on one connection
+// (only its reader acquires) or on the whole server (every reader does).
+// A release wakes the waiters, if any.
+type byteBudget struct {
 	mu      sync.Mutex
 	used    int
 	max     int
-	changed chan struct{} // closed and replaced at each release
+	waiters int
+	changed chan struct{} // closed and replaced by a release that has waiters
 }
 
-func newSharedBudget(max int) *sharedBudget {
-	return &sharedBudget{max: max, changed: make(chan struct{})}
+func newByteBudget(max int) *byteBudget {
+	return &byteBudget{max: max, changed: make(chan struct{})}
 }
 
-// acquire takes n bytes, waiting while others hold so much that n would
-// pass the budget, unless alone (the asking connection holds nothing in
-// flight: every connection may always have one request, so none starves);
-// false when ctx ends first.
-func (b *sharedBudget) acquire(ctx context.Context, n int, alone bool) bool {
+// acquire takes n bytes when they fit, when nothing is held (a frame may
+// fill the budget alone), or when always is set (the server's budget lets
+// a connection with nothing in flight have one request, so that none
+// starves); else it waits for releases. False when ctx ends first.
+func (b *byteBudget) acquire(ctx context.Context, n int, always bool) bool {
 	for {
 		b.mu.Lock()
-		if alone || b.used+n <= b.max {
+		if always || b.used == 0 || b.used+n <= b.max {
 			b.used += n
 			b.mu.Unlock()
 			return true
 		}
 		ch := b.changed
+		b.waiters++
 		b.mu.Unlock()
+		var done bool
 		select {
 		case <-ch:
 		case <-ctx.Done():
+			done = true
+		}
+		b.mu.Lock()
+		b.waiters--
+		b.mu.Unlock()
+		if done {
 			return false
 		}
 	}
 }
 
-func (b *sharedBudget) release(n int) {
+// empty reports that nothing is held.
+func (b *byteBudget) empty() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used == 0
+}
+
+// release gives back n bytes.
+func (b *byteBudget) release(n int) {
 	b.mu.Lock()
 	b.used -= n
-	close(b.changed)
-	b.changed = make(chan struct{})
+	if b.waiters > 0 {
+		close(b.changed)
+		b.changed = make(chan struct{})
+	}
 	b.mu.Unlock()
 }
 
