@@ -30,7 +30,7 @@ func (l *capListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		ip := hostOf(c.RemoteAddr())
+		ip := hostOnly(c.RemoteAddr().String())
 		l.mu.Lock()
 		over := l.perIP[ip] >= l.max
 		if !over {
@@ -51,13 +51,6 @@ func (l *capListener) release(ip string) {
 	if l.perIP[ip]--; l.perIP[ip] <= 0 {
 		delete(l.perIP, ip)
 	}
-}
-
-func hostOf(a net.Addr) string {
-	if host, _, err := net.SplitHostPort(a.String()); err == nil {
-		return host
-	}
-	return a.String()
 }
 
 // cappedConn gives its address's place back when closed (once).

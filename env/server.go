@@ -228,13 +228,16 @@ func originChecker(allowed []string) func(*http.Request) bool {
 	}
 }
 
-// clientIP is the request's remote IP address (the port dropped).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// ClientHost is the host of a request's remote address, without its port:
+// the client that per-client limits and shares count by.
+func ClientHost(r *http.Request) string { return hostOnly(r.RemoteAddr) }
+
+// hostOnly drops the port of a host:port address.
+func hostOnly(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
 	}
-	return host
+	return addr
 }
 
 // authorized reports whether a request carries the server's bearer token.
@@ -358,7 +361,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ip := clientIP(r)
+	ip := ClientHost(r)
 	s.mu.Lock()
 	if s.perIP[ip] >= s.cfg.MaxConnectionsPerClient {
 		s.mu.Unlock()

@@ -409,14 +409,6 @@ func newID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// remoteHost is the client's address without its port.
-func remoteHost(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
-
 // createSession mints a session id, sent as the reference server sends it:
 // an SSE stream of a task_id event and an empty end event.
 func (s *Server) createSession(w http.ResponseWriter, _ *http.Request) {
@@ -524,7 +516,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prompt := SystemPrompt
-	reset, perr := s.engine.Reset(toolexec.WithClient(r.Context(), remoteHost(r)), env.ResetParams{TaskID: taskID, Options: env.EpisodeOptions{SystemPrompt: &prompt}})
+	reset, perr := s.engine.Reset(toolexec.WithClient(r.Context(), env.ClientHost(r)), env.ResetParams{TaskID: taskID, Options: env.EpisodeOptions{SystemPrompt: &prompt}})
 	if perr != nil {
 		s.mu.Lock()
 		delete(s.sessions, sid)
