@@ -98,23 +98,9 @@ func TestOriginCheck(t *testing.T) {
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
-	eng := newTestEnv(t, nil, nil).engine
-	srv := NewServer(eng, ServerConfig{TLSCertFile: certFile, TLSKeyFile: keyFile, Token: "tok"}, quietLogger())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln, 5*time.Second) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
+	addr := serveTest(t, ServerConfig{TLSCertFile: certFile, TLSKeyFile: keyFile, Token: "tok"})
 	d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, Subprotocols: []string{SubprotocolJSON}, HandshakeTimeout: 5 * time.Second}
-	ws, _, err := d.Dial("wss://"+ln.Addr().String()+EndpointPath, http.Header{"Authorization": {"Bearer tok"}})
+	ws, _, err := d.Dial("wss://"+addr+EndpointPath, http.Header{"Authorization": {"Bearer tok"}})
 	if err != nil {
 		t.Fatalf("wss dial: %v", err)
 	}
@@ -126,7 +112,7 @@ func TestTLS(t *testing.T) {
 	if err := ws.ReadJSON(&reply); err != nil || reply["result"] == nil {
 		t.Fatalf("hello over TLS: %v %v", err, reply)
 	}
-	if _, _, err := websocket.DefaultDialer.Dial("ws://"+ln.Addr().String()+EndpointPath, nil); err == nil {
+	if _, _, err := websocket.DefaultDialer.Dial("ws://"+addr+EndpointPath, nil); err == nil {
 		t.Fatal("plain ws accepted by a TLS server")
 	}
 }
@@ -255,6 +241,11 @@ func serveTest(t *testing.T, cfg ServerConfig) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln, 5*time.Second) }()
-	t.Cleanup(func() { cancel(); <-served })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
 	return ln.Addr().String()
 }

@@ -150,23 +150,7 @@ func TestBackpressureAndFrameLimit(t *testing.T) {
 	if lim := c.result(OpHello, nil)["limits"].(map[string]any); lim["max_in_flight"] != 1.0 || lim["max_frame_bytes"] != 4096.0 {
 		t.Fatalf("limits %v", lim)
 	}
-	var eps []any
-	for i := 0; i < 3; i++ {
-		eps = append(eps, c.result(OpReset, map[string]any{"task_id": "slow"})["episode"])
-	}
-	start := time.Now()
-	var chans []chan map[string]any
-	for _, ep := range eps {
-		_, ch := c.send(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant",
-			"tool_calls": []any{openAICall("s", "sleep", map[string]any{"ms": 100})}}})
-		chans = append(chans, ch)
-	}
-	for _, ch := range chans {
-		if r := c.wait(ch); r["error"] != nil {
-			t.Fatal(r["error"])
-		}
-	}
-	if took := time.Since(start); took < 300*time.Millisecond {
+	if took := threeSteps(t, c, 0, 100); took < 300*time.Millisecond {
 		t.Fatalf("3 steps of 100ms with 1 in flight took %v: not serialized", took)
 	}
 
@@ -211,29 +195,34 @@ func checkInFlightBudget(t *testing.T, cfg ServerConfig, perConnection float64) 
 	if lim := c.result(OpHello, nil)["limits"].(map[string]any); lim["max_in_flight_bytes"] != perConnection {
 		t.Fatalf("limits %v", lim)
 	}
-	steps := func(pad int) time.Duration {
-		var eps []any
-		for i := 0; i < 3; i++ {
-			eps = append(eps, c.result(OpReset, map[string]any{"task_id": "slow"})["episode"])
-		}
-		start := time.Now()
-		var chans []chan map[string]any
-		for _, ep := range eps {
-			_, ch := c.send(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant", "content": strings.Repeat("x", pad),
-				"tool_calls": []any{openAICall("s", "sleep", map[string]any{"ms": 150})}}})
-			chans = append(chans, ch)
-		}
-		for _, ch := range chans {
-			if r := c.wait(ch); r["error"] != nil {
-				t.Fatal(r["error"])
-			}
-		}
-		return time.Since(start)
-	}
-	if took := steps(2000); took < 450*time.Millisecond {
+	if took := threeSteps(t, c, 2000, 150); took < 450*time.Millisecond {
 		t.Fatalf("3 steps of 2 KB and 150 ms with a 3 KB budget took %v: not one at a time", took)
 	}
-	if took := steps(10); took > 440*time.Millisecond {
+	if took := threeSteps(t, c, 10, 150); took > 440*time.Millisecond {
 		t.Logf("3 small steps took %v (side by side expected; a slow machine?)", took)
 	}
+}
+
+// threeSteps resets three episodes of the slow task, sends each a step
+// at once (content of pad bytes, a sleep call of ms), and returns how long
+// until all three replies came.
+func threeSteps(t *testing.T, c *client, pad, ms int) time.Duration {
+	t.Helper()
+	var eps []any
+	for i := 0; i < 3; i++ {
+		eps = append(eps, c.result(OpReset, map[string]any{"task_id": "slow"})["episode"])
+	}
+	start := time.Now()
+	var chans []chan map[string]any
+	for _, ep := range eps {
+		_, ch := c.send(OpStep, map[string]any{"episode": ep, "message": map[string]any{"role": "assistant", "content": strings.Repeat("x", pad),
+			"tool_calls": []any{openAICall("s", "sleep", map[string]any{"ms": ms})}}})
+		chans = append(chans, ch)
+	}
+	for _, ch := range chans {
+		if r := c.wait(ch); r["error"] != nil {
+			t.Fatal(r["error"])
+		}
+	}
+	return time.Since(start)
 }

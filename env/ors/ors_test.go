@@ -686,32 +686,36 @@ func FuzzRequests(f *testing.F) {
 func TestSlowBodyAndUnauthorized(t *testing.T) {
 	f := newFixture(t, Config{BodyTimeout: 200 * time.Millisecond, Token: "tok"})
 	addr := strings.TrimPrefix(f.url, "http://")
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST /dive/tasks HTTP/1.1\r\nHost: x\r\nX-API-Key: tok\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"split\"")
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil || resp.StatusCode != http.StatusRequestTimeout {
-		t.Fatalf("a slow body: %v %v", resp, err)
+	resp, _ := rawRequest(t, addr, "POST /dive/tasks HTTP/1.1\r\nHost: x\r\nX-API-Key: tok\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"split\"")
+	if resp.StatusCode != http.StatusRequestTimeout {
+		t.Fatalf("a slow body: %v", resp)
 	}
 	// Without the token: 401, and the connection is closed.
-	conn2, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn2.Close()
-	fmt.Fprintf(conn2, "POST /dive/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
-	conn2.SetReadDeadline(time.Now().Add(5 * time.Second))
-	br := bufio.NewReader(conn2)
-	resp, err = http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !resp.Close {
-		t.Fatalf("without the token: %v %v", resp, err)
+	resp, br := rawRequest(t, addr, "POST /dive/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	if resp.StatusCode != http.StatusUnauthorized || !resp.Close {
+		t.Fatalf("without the token: %v", resp)
 	}
 	io.Copy(io.Discard, resp.Body)
 	if _, err := br.ReadByte(); err != io.EOF {
 		t.Fatalf("the connection stays open after a 401: %v", err)
 	}
+}
+
+// rawRequest writes req on a new TCP connection to addr and reads the
+// response (5 s at most); the reader goes on with what follows it.
+func rawRequest(t *testing.T, addr, req string) (*http.Response, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	io.WriteString(conn, req)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("%q: %v", strings.SplitN(req, "\r\n", 2)[0], err)
+	}
+	return resp, br
 }
