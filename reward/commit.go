@@ -110,18 +110,15 @@ func commit(text string, cands []cand) commitment {
 		}
 		return cuedMemo[i] == 2
 	}
-	pick := func(i, strength int) commitment {
-		cm.idx, cm.strength = i, strength
-		return cm
-	}
+	choose := func(i, strength int) { cm.idx, cm.strength = i, strength }
 	switch {
 	case len(distinct) == 1:
-		pick(len(cands)-1, marked)
+		choose(len(cands)-1, marked)
 	default:
 		if i := onAnswerLine(text, cands); i >= 0 {
-			pick(i, marked)
+			choose(i, marked)
 		} else if i := lastBold(cands); i >= 0 {
-			pick(i, marked)
+			choose(i, marked)
 		} else {
 			last := sentOf[len(cands)-1]
 			// Prefer values outside parentheses: those are asides.
@@ -144,7 +141,7 @@ func commit(text string, cands []cand) commitment {
 			if bestStrength < weak {
 				bestStrength = weak
 			}
-			pick(best, bestStrength)
+			choose(best, bestStrength)
 		}
 	}
 	// Values committed to by earlier statements.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ func numberCandsEchoes(text string, ref *refInfo) ([]numVal, []cand, []numVal, [
 	nums = nums[:k]
 	if w := wordNumbers(text, len(nums) == 0); len(w) > 0 {
 		nums = append(nums, w...)
-		sortNums(nums)
+		sortByStart(nums, func(n numVal) int { return n.start })
 	}
 	// Echoes of the question, unless nothing else is left.
 	echoes := 0
@@ -109,14 +110,6 @@ func (ref *refInfo) compat(n numVal) int {
 		return 0
 	}
 	return 1
-}
-
-func sortNums(nums []numVal) {
-	for i := 1; i < len(nums); i++ {
-		for j := i; j > 0 && nums[j].start < nums[j-1].start; j-- {
-			nums[j], nums[j-1] = nums[j-1], nums[j]
-		}
-	}
 }
 
 func numKey(n numVal) string {
@@ -384,11 +377,11 @@ func (m *Match) numVerdict(n numVal, ref *refInfo, pol policy) verdict {
 		a = r.unit.fromBase(n.unit.toBase(a))
 		aDec += int(math.Round(math.Log10(r.unit.factor / n.unit.factor)))
 	}
-	if n.ratio != r.ratio && (n.ratio || r.ratio) {
+	if n.ratio != r.ratio {
 		aDec = max(aDec, 6)
 	}
 	refV, refDec := r.value, r.decimals
-	if ref.qDown || ref.rnd.percent && false {
+	if ref.qDown {
 		a, refV = math.Abs(a), math.Abs(refV)
 	}
 	type try struct {
@@ -565,11 +558,7 @@ func judgeDate(text string, ref *refInfo) verdict {
 			}
 		}
 	}
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && ms[j].start < ms[j-1].start; j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
+	sortByStart(ms, func(d dateMention) int { return d.start })
 	// A year the question gives completes a date written without one; a
 	// year alone that the question gives is an echo.
 	var kept []dateMention
@@ -758,15 +747,13 @@ func judgeSequence(text string, ref *refInfo) verdict {
 		clean = strings.ToUpper(clean) // one lower-case token: the sequence
 	}
 	bold, paren := boldSpans(clean), parenDepths(clean)
-	var cands []cand
-	var seqs []string
+	var cands []cand // each candidate's key is its sequence
 	add := func(s, e int, seq string) {
 		seq = strings.Trim(seq, "*")
 		if len(seq) < max(2, len(ref.seq)/2) || (len(seq) < 4 && len(ref.seq) >= 4) {
 			return
 		}
 		cands = append(cands, cand{start: s, end: e, bold: inSpans(bold, s), paren: paren[s] > 0, key: seq})
-		seqs = append(seqs, seq)
 	}
 	for _, loc := range threeRunRe.FindAllStringIndex(clean, 16) {
 		var b strings.Builder
@@ -792,24 +779,22 @@ func judgeSequence(text string, ref *refInfo) verdict {
 	// question's own sequences.
 	refNucleic := nucleic(ref.seq)
 	var kc []cand
-	var ks []string
-	for i, c := range cands {
-		if ref.questionSequences[seqs[i]] || (!refNucleic && nucleic(seqs[i])) {
-			continue
+	for _, c := range cands {
+		if !ref.questionSequences[c.key] && (refNucleic || !nucleic(c.key)) {
+			kc = append(kc, c)
 		}
-		kc, ks = append(kc, c), append(ks, seqs[i])
 	}
 	if len(kc) == 0 {
-		kc, ks = cands, seqs
+		kc = cands
 	}
-	sortCands(kc, ks)
+	sortByStart(kc, func(c cand) int { return c.start })
 	cm := commit(clean, kc)
 	if cm.idx < 0 {
 		return decided(Incorrect, "the answer gives no sequence; the reference is %s", ref.seq)
 	}
-	got := ks[cm.idx]
+	got := kc[cm.idx].key
 	if cm.hedge {
-		return decided(Incorrect, "the answer hedges between sequences %s and %s", truncate(got, 40), truncate(ks[cm.alt], 40))
+		return decided(Incorrect, "the answer hedges between sequences %s and %s", truncate(got, 40), truncate(kc[cm.alt].key, 40))
 	}
 	if got == ref.seq {
 		return decided(Correct, "the sequence is the reference (%d residues)", len(ref.seq))
@@ -817,13 +802,10 @@ func judgeSequence(text string, ref *refInfo) verdict {
 	return decided(Incorrect, "the sequence %s differs from the reference %s", truncate(got, 60), truncate(ref.seq, 60))
 }
 
-func sortCands(c []cand, s []string) {
-	for i := 1; i < len(c); i++ {
-		for j := i; j > 0 && c[j].start < c[j-1].start; j-- {
-			c[j], c[j-1] = c[j-1], c[j]
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+// sortByStart orders mentions by where they start in the text, keeping
+// the order of those that start at one place.
+func sortByStart[T any](xs []T, start func(T) int) {
+	slices.SortStableFunc(xs, func(a, b T) int { return start(a) - start(b) })
 }
 
 // ---- yes/no

@@ -180,8 +180,6 @@ func (m *Match) judgeParts(ctx context.Context, text string, ref *refInfo, pol p
 	parts := ref.parts
 	found := make([]partFound, len(parts))
 	used := make([]span, 0, len(parts))
-	lower := strings.ToLower(text)
-	_ = lower
 	// Labelled parts: the value after the label's mention, up to the next
 	// label.
 	if ref.labelled {
@@ -191,11 +189,7 @@ func (m *Match) judgeParts(ctx context.Context, text string, ref *refInfo, pol p
 				ms = append(ms, mentionSpan{i, loc[0], loc[1]})
 			}
 		}
-		for i := 1; i < len(ms); i++ {
-			for j := i; j > 0 && ms[j].start < ms[j-1].start; j-- {
-				ms[j], ms[j-1] = ms[j-1], ms[j]
-			}
-		}
+		sortByStart(ms, func(m mentionSpan) int { return m.start })
 		for k, mt := range ms {
 			if found[mt.part].ok {
 				continue
