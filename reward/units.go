@@ -263,7 +263,7 @@ func lookupUnit(s string) (unit, int, bool) {
 	return best, bestN, true
 }
 
-// currencySign reads a currency sign or code written before a number.
+// currencyBefore reads a currency sign or code written just before a number.
 func currencyBefore(s string) (unit, bool) {
 	s = strings.TrimSpace(s)
 	for _, sym := range []string{"US$", "$", "€", "£", "¥", "₹", "₩"} {

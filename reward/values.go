@@ -52,9 +52,12 @@ func mergeCompound(text string, out []numVal, n numVal) bool {
 }
 
 var (
+	// numRe is a written number: signs, a currency sign, digits with
+	// thousands separators, decimals, an exponent. scanNumbers finds the
+	// same spans by hand; TestScanNumbersAgreesWithRegexp holds them equal.
 	numRe = regexp.MustCompile(`[-+−–]?(?:(?:US\$|[$€£¥₹₩])\s?)?[-+−–]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+−]?\d+|\s?[x×]\s?10\^?[-+−]?\d+)?`)
-	// afterNumRe reads what may follow a number: a multiplier word, a
-	// percent, a times sign.
+	// ratioRe reads ":1" or " to 2" after a number, the second term of a
+	// ratio.
 	ratioRe = regexp.MustCompile(`^\s?(?::|\bto\b)\s?(\d+(?:\.\d+)?)\b`)
 	// outflowClauseRe: a clause about cash used or an outflow ("Net cash
 	// used in investing activities was $3.45 billion").
